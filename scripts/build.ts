@@ -1,0 +1,8 @@
+// npm run build: one self-contained executable, dist/roomhook (SPEC §1).
+import { $ } from "bun";
+import pkg from "../package.json" with { type: "json" };
+
+const outfile = process.argv[2] ?? "dist/roomhook";
+await $`bun build --compile --minify --sourcemap --bytecode --format=esm --production --no-compile-autoload-dotenv --no-compile-autoload-bunfig --define ROOMHOOK_VERSION=${JSON.stringify(pkg.version)} src/main.ts --outfile ${outfile}`;
+await $`rm -f ${outfile}.map`.nothrow();
+console.log(`built ${outfile}`);

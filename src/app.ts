@@ -1,0 +1,42 @@
+// createApp: the one composition of the HTTP service, shared by main and the tests.
+import { Elysia } from "elysia";
+import type { Logger } from "pino";
+import type { Config } from "./config/schema.ts";
+import type { Journal } from "./journal/journal.ts";
+import type { SegmentWriter } from "./journal/writer.ts";
+import { CallbackIngest, type IngestReport } from "./callback/ingest.ts";
+import { callbackRoutes } from "./callback/route.ts";
+import { healthRoutes } from "./ops/health.ts";
+
+export interface AppDeps {
+  journal: Journal;
+  quarantine: SegmentWriter;
+  logger: Logger;
+  /** Milliseconds since the epoch; tests move the clock to exercise the Sign window. */
+  now?: () => number;
+  onReport?: (r: IngestReport, ms: number) => void;
+}
+
+export function createApp(config: Config, deps: AppDeps) {
+  const ingest = new CallbackIngest(config, {
+    journal: deps.journal,
+    quarantine: deps.quarantine,
+    logger: deps.logger,
+    now: deps.now ?? Date.now,
+  });
+  const state = { draining: false };
+  const app = new Elysia()
+    .use(callbackRoutes(config.server.path, ingest, deps.onReport))
+    .use(healthRoutes({ journal: deps.journal.writer, quarantine: deps.quarantine, state }))
+    .onError(({ code, error }) => {
+      if (code === "NOT_FOUND") return new Response("not found\n", { status: 404 });
+      deps.logger.error({ err: error }, "unhandled error");
+      return new Response('{"ActionStatus":"FAIL","ErrorInfo":"internal error","ErrorCode":50001}', {
+        status: 500,
+        headers: { "content-type": "application/json; charset=utf-8" },
+      });
+    });
+  return { app, ingest, state };
+}
+
+export type RoomhookApp = ReturnType<typeof createApp>;

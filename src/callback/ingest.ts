@@ -1,0 +1,220 @@
+// The callback pipeline of SPEC §4: the checks run in the table's order and the first that fails
+// decides the answer. Unauthenticated requests never touch the disk; authenticated but invalid ones
+// go to quarantine; everything else is journaled before the 200.
+import type { Logger } from "pino";
+import type { Config, AppConfig } from "../config/schema.ts";
+import { makeAllowlist } from "../net/address.ts";
+import { envelopeHead, eventId, singleLine, type EnvelopeFields } from "../journal/line.ts";
+import { JournalWriteError } from "../journal/writer.ts";
+import type { Journal } from "../journal/journal.ts";
+import type { SegmentWriter } from "../journal/writer.ts";
+import { ErrorCodes as E, OK, fail, type Answer } from "./ack.ts";
+import { parseQuery, Q } from "./query.ts";
+import { checkSign, type SignProblem } from "./sign.ts";
+import { canonicalCommand, isKnownCommand } from "./schemas.ts";
+import { BodyValidators } from "./validate.ts";
+
+export interface IncomingCallback {
+  url: string;
+  remoteIp: string | undefined;
+  headers: Headers;
+  /** Reads the body, or returns null once it has grown past `limit` bytes. */
+  readBody(limit: number): Promise<Uint8Array | null>;
+}
+
+export type Outcome =
+  | "accepted"
+  | "duplicate"
+  | "unknown_command"
+  | "quarantined"
+  | "rejected"
+  | "unavailable";
+
+export interface IngestReport {
+  answer: Answer;
+  outcome: Outcome;
+  command?: string;
+  seq?: number;
+}
+
+export interface IngestDeps {
+  journal: Journal;
+  quarantine: SegmentWriter;
+  logger: Logger;
+  now: () => number; // ms since epoch
+}
+
+/** What the pipeline derives from the config; rebuilt on reload. */
+interface Settings {
+  apps: Map<number, AppConfig>;
+  allowed: (ip: string | undefined) => boolean;
+  trustProxy: boolean;
+  maxBody: number;
+}
+
+function settingsFrom(c: Config): Settings {
+  return {
+    apps: new Map(c.apps.map((a) => [a.sdk_app_id, a])),
+    allowed: makeAllowlist(c.server.allow_from),
+    trustProxy: c.server.trust_proxy,
+    maxBody: c.server.max_body_bytes,
+  };
+}
+
+const SIGN_ANSWERS: Record<SignProblem, Answer> = {
+  missing: fail(401, E.SIGN_MISSING, "Sign and RequestTime are required for this SdkAppid"),
+  malformed: fail(401, E.REQUEST_TIME_MALFORMED, "RequestTime must be Unix seconds"),
+  stale: fail(401, E.REQUEST_TIME_STALE, "RequestTime is outside the accepted window; check the clocks"),
+  mismatch: fail(401, E.SIGN_MISMATCH, "Sign does not match the configured token"),
+};
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The client address: the socket peer, or with trust_proxy the address the proxy appended last. */
+function sourceIp(s: Settings, req: IncomingCallback): string | undefined {
+  if (s.trustProxy) {
+    const xff = req.headers.get("x-forwarded-for");
+    if (xff) {
+      const last = xff.split(",").pop()!.trim();
+      if (last) return last;
+    }
+  }
+  return req.remoteIp;
+}
+
+function roomIdOf(body: Record<string, unknown>): string | null {
+  const info = body.RoomInfo as Record<string, unknown> | undefined;
+  const r = body.RoomId ?? (info && typeof info === "object" ? info.RoomId : undefined);
+  return typeof r === "string" ? r : typeof r === "number" ? String(r) : null;
+}
+
+export class CallbackIngest {
+  private s: Settings;
+  private readonly validators = new BodyValidators();
+
+  constructor(
+    config: Config,
+    private readonly deps: IngestDeps,
+  ) {
+    this.s = settingsFrom(config);
+  }
+
+  /** Applies a reloaded configuration (apps, tokens, allowlist) to the requests that follow. */
+  update(config: Config): void {
+    this.s = settingsFrom(config);
+  }
+
+  async handle(req: IncomingCallback): Promise<IngestReport> {
+    const s = this.s;
+    const ip = sourceIp(s, req);
+    if (!s.allowed(ip)) return this.reject(req, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+
+    const declared = req.headers.get("content-length");
+    if (declared !== null && Number(declared) > s.maxBody) return this.reject(req, ip, tooLarge(s.maxBody));
+    const bytes = await req.readBody(s.maxBody);
+    if (bytes === null) return this.reject(req, ip, tooLarge(s.maxBody));
+
+    const q = parseQuery(req.url);
+    const appParam = q.get(Q.sdkAppId);
+    if (!appParam) return this.reject(req, ip, fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing"));
+    const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
+    if (!app) return this.reject(req, ip, fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver"));
+
+    if (app.token !== undefined) {
+      const problem = checkSign(app.token, q.get(Q.sign), q.get(Q.requestTime), Math.floor(this.deps.now() / 1000), app.sign_window_s);
+      if (problem) return this.reject(req, ip, SIGN_ANSWERS[problem], app.sdk_app_id);
+    }
+
+    let text: string;
+    let body: unknown;
+    try {
+      text = utf8.decode(bytes);
+      body = JSON.parse(text);
+    } catch {
+      return this.reject(req, ip, fail(400, E.BODY_NOT_JSON, "body is not valid UTF-8 JSON"), app.sdk_app_id);
+    }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      return this.reject(req, ip, fail(400, E.BODY_NOT_OBJECT, "body must be a JSON object"), app.sdk_app_id);
+    }
+    const obj = body as Record<string, unknown>;
+
+    const queryCmd = q.get(Q.command);
+    const bodyCmd = obj.CallbackCommand;
+    const fields: EnvelopeFields = {
+      id: "",
+      type: "",
+      sdkAppId: app.sdk_app_id,
+      roomId: roomIdOf(obj),
+      eventTime: Number.isSafeInteger(obj.EventTime) ? (obj.EventTime as number) : null,
+      receivedAt: new Date(this.deps.now()).toISOString(),
+      clientIp: q.get(Q.clientIp) ?? null,
+      optPlatform: q.get(Q.optPlatform) ?? null,
+    };
+    const stored = singleLine(text);
+
+    if (bodyCmd !== undefined && typeof bodyCmd !== "string") {
+      fields.type = canonicalCommand(queryCmd ?? "");
+      return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"));
+    }
+    if (bodyCmd !== undefined && queryCmd !== undefined && canonicalCommand(bodyCmd) !== canonicalCommand(queryCmd)) {
+      fields.type = canonicalCommand(bodyCmd);
+      return this.quarantine(req, ip, fields, bytes, stored, fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"));
+    }
+    const command = canonicalCommand(bodyCmd ?? queryCmd ?? "");
+    fields.type = command;
+    if (command === "") {
+      return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"));
+    }
+    const known = isKnownCommand(command);
+    if (known) {
+      const problem = this.validators.check(command, obj);
+      if (problem) return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
+    }
+
+    fields.id = eventId(app.sdk_app_id, command, bytes);
+    try {
+      const r = await this.deps.journal.ingest(fields.id, envelopeHead(fields), stored);
+      return { answer: OK, outcome: r.duplicate ? "duplicate" : known ? "accepted" : "unknown_command", command, seq: r.seq };
+    } catch (e) {
+      return this.unavailable(req, ip, e, command);
+    }
+  }
+
+  private async quarantine(
+    req: IncomingCallback,
+    ip: string | undefined,
+    fields: EnvelopeFields,
+    bytes: Uint8Array,
+    stored: string,
+    answer: Answer,
+  ): Promise<IngestReport> {
+    fields.id = eventId(fields.sdkAppId, fields.type, bytes);
+    fields.reason = answer.info;
+    try {
+      const seq = await this.deps.quarantine.append(envelopeHead(fields), stored);
+      this.deps.logger.warn(
+        { status: answer.status, code: answer.code, reason: answer.info, sdkAppId: fields.sdkAppId, command: fields.type, remote: ip, quarantineSeq: seq },
+        "callback quarantined",
+      );
+      return { answer, outcome: "quarantined", command: fields.type, seq };
+    } catch (e) {
+      return this.unavailable(req, ip, e, fields.type);
+    }
+  }
+
+  private unavailable(req: IncomingCallback, ip: string | undefined, e: unknown, command: string): IngestReport {
+    if (!(e instanceof JournalWriteError)) throw e;
+    const answer = fail(503, E.JOURNAL_UNAVAILABLE, "the journal cannot write; retry later");
+    this.deps.logger.error({ status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip }, "callback not stored");
+    return { answer, outcome: "unavailable", command };
+  }
+
+  private reject(req: IncomingCallback, ip: string | undefined, answer: Answer, sdkAppId?: number): IngestReport {
+    this.deps.logger.warn({ status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip }, "callback rejected");
+    return { answer, outcome: "rejected" };
+  }
+}
+
+function tooLarge(max: number): Answer {
+  return fail(413, E.BODY_TOO_LARGE, `body is larger than ${max} bytes`);
+}

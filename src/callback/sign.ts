@@ -1,0 +1,26 @@
+// Tencent's callback authentication: Sign = hex(sha256(Token + RequestTime)), RequestTime in Unix
+// seconds, rejected outside ±window (reference §1.5).
+import { createHash, timingSafeEqual } from "node:crypto";
+
+export function computeSign(token: string, requestTime: string | number): string {
+  return createHash("sha256").update(`${token}${requestTime}`).digest("hex");
+}
+
+export type SignProblem = "missing" | "malformed" | "stale" | "mismatch";
+
+export function checkSign(
+  token: string,
+  sign: string | undefined,
+  requestTime: string | undefined,
+  nowS: number,
+  windowS: number,
+): SignProblem | null {
+  if (!sign || !requestTime) return "missing";
+  if (!/^\d{1,12}$/.test(requestTime)) return "malformed";
+  if (Math.abs(nowS - Number(requestTime)) > windowS) return "stale";
+  const expected = Buffer.from(computeSign(token, requestTime), "latin1");
+  const given = Buffer.from(sign.toLowerCase(), "latin1");
+  // Equal lengths first: timingSafeEqual throws otherwise; the length itself is public (64).
+  if (given.length !== expected.length) return "mismatch";
+  return timingSafeEqual(given, expected) ? null : "mismatch";
+}

@@ -1,0 +1,137 @@
+// `roomhook serve`: open the journal, start the listener, and own the process's signals.
+import { readFileSync } from "node:fs";
+import { createApp } from "../app.ts";
+import { ConfigError } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { Journal, journalDir, quarantineDir } from "../journal/journal.ts";
+import { SegmentWriter } from "../journal/writer.ts";
+import { ensureDir } from "../journal/segments.ts";
+import { createLogger } from "../log.ts";
+import { parseListen, type ListenAddress } from "../net/address.ts";
+import { parseFlags, type Flags } from "./args.ts";
+import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, loadFromFlags } from "./config-flags.ts";
+import { VERSION } from "../version.ts";
+
+export const SERVE_HELP = `roomhook serve: receive Tencent Conference callbacks, journal them durably, acknowledge.
+
+Usage: roomhook [serve] [--config FILE] [flags]
+
+${CONFIG_FLAGS_HELP}
+
+Signals: SIGTERM/SIGINT drain in-flight requests, sync the journal and exit 0;
+SIGHUP re-reads the config file (apps, tokens, allowlist, log level).`;
+
+function tlsOptions(c: Config) {
+  if (!c.server.tls_cert || !c.server.tls_key) return undefined;
+  return { cert: readFileSync(c.server.tls_cert, "utf8"), key: readFileSync(c.server.tls_key, "utf8") };
+}
+
+export async function serve(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { flags } = parseFlags(argv, { ...CONFIG_FLAGS, help: "boolean" }, { h: "help" });
+  if (flags.help) {
+    console.log(SERVE_HELP);
+    return 0;
+  }
+  let loaded: ReturnType<typeof loadFromFlags>;
+  try {
+    loaded = loadFromFlags(flags, env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`roomhook: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  let config = loaded.config;
+  const logger = createLogger(config.log.level);
+  const listen = parseListen(config.server.listen) as ListenAddress;
+
+  ensureDir(config.data_dir);
+  let journal: Journal;
+  let quarantine: SegmentWriter;
+  try {
+    journal = new Journal({
+      dir: journalDir(config.data_dir),
+      durability: config.journal.durability,
+      segmentBytes: config.journal.segment_bytes,
+      dedupeWindow: config.dedupe.window,
+      onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
+      onError: (e) => logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
+      onRecovered: () => logger.info("journal: writable again"),
+    });
+    quarantine = new SegmentWriter({
+      dir: quarantineDir(config.data_dir),
+      durability: config.journal.durability,
+      segmentBytes: config.journal.segment_bytes,
+      onCut: (c) => logger.warn(c, "quarantine: cut a torn tail left by a crash"),
+      onError: (e) => logger.error({ err: e.message, errno: e.code }, "quarantine: write failed"),
+    }).open();
+  } catch (e) {
+    logger.fatal({ err: (e as Error).message, dataDir: config.data_dir }, "cannot open the journal");
+    return 1;
+  }
+
+  const { app, ingest, state } = createApp(config, { journal, quarantine, logger });
+  try {
+    app.listen({
+      hostname: listen.hostname,
+      port: listen.port,
+      tls: tlsOptions(config),
+      // Our own limit answers 413 with a Tencent-style body; Bun's is only the outer guard.
+      maxRequestBodySize: config.server.max_body_bytes * 2 + 65536,
+      idleTimeout: 30,
+    });
+  } catch (e) {
+    logger.fatal({ err: (e as Error).message, listen: config.server.listen }, "cannot listen");
+    await journal.close();
+    return 1;
+  }
+  const server = app.server!;
+  logger.info(
+    {
+      version: VERSION,
+      listen: `${server.hostname}:${server.port}`,
+      path: config.server.path,
+      tls: Boolean(config.server.tls_cert),
+      dataDir: config.data_dir,
+      durability: config.journal.durability,
+      nextSeq: journal.writer.headSeq + 1,
+      apps: config.apps.length,
+      configFile: loaded.path ?? null,
+    },
+    "roomhook listening",
+  );
+
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      state.draining = true;
+      logger.info({ signal }, "draining: no new connections, finishing requests in flight");
+      try {
+        await app.stop(false);
+        await journal.close();
+        await quarantine.close();
+        logger.info({ headSeq: journal.writer.headSeq }, "stopped cleanly");
+        resolve(0);
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, "error while stopping");
+        resolve(1);
+      }
+    };
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGHUP", () => {
+      try {
+        const next = loadFromFlags(flags as Flags, env).config;
+        ingest.update(next);
+        logger.level = next.log.level;
+        config = next;
+        logger.info({ apps: next.apps.length, logLevel: next.log.level }, "configuration reloaded");
+      } catch (e) {
+        logger.error({ err: (e as Error).message }, "reload failed; keeping the running configuration");
+      }
+    });
+  });
+}

@@ -1,0 +1,97 @@
+// The configuration file's shape (SPEC §3). This schema is the single source of the Config type;
+// defaults live here too, so check-config can show every effective value.
+import { Type, type Static } from "@sinclair/typebox";
+
+const Strict = { additionalProperties: false } as const;
+
+export const DEFAULT_RETRY_DELAYS_MS = [
+  1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000,
+  28_800_000,
+];
+
+export const ServerSchema = Type.Object(
+  {
+    listen: Type.String({ default: "0.0.0.0:8080", description: "host:port" }),
+    path: Type.String({ default: "/callback", pattern: "^/" }),
+    max_body_bytes: Type.Integer({ default: 1_048_576, minimum: 1024, maximum: 64 * 1024 * 1024 }),
+    tls_cert: Type.Optional(Type.String({ minLength: 1 })),
+    tls_key: Type.Optional(Type.String({ minLength: 1 })),
+    allow_from: Type.Array(Type.String(), { default: [] }),
+    trust_proxy: Type.Boolean({ default: false }),
+  },
+  Strict,
+);
+
+export const AppSchema = Type.Object(
+  {
+    sdk_app_id: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    sign_window_s: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+  },
+  Strict,
+);
+
+export const JournalSchema = Type.Object(
+  {
+    durability: Type.Union([Type.Literal("fsync"), Type.Literal("write")], { default: "fsync" }),
+    segment_bytes: Type.Integer({ default: 134_217_728, minimum: 4096 }),
+    retention_hours: Type.Number({ default: 168, minimum: 0 }),
+  },
+  Strict,
+);
+
+export const DedupeSchema = Type.Object(
+  { window: Type.Integer({ default: 100_000, minimum: 0, maximum: 10_000_000 }) },
+  Strict,
+);
+
+export const AdminSchema = Type.Object(
+  {
+    listen: Type.String({ default: "127.0.0.1:8081" }),
+    token: Type.Optional(Type.String({ minLength: 16 })),
+  },
+  Strict,
+);
+
+export const LogSchema = Type.Object(
+  {
+    level: Type.Union(
+      ["trace", "debug", "info", "warn", "error", "fatal", "silent"].map((l) => Type.Literal(l)),
+      { default: "info" },
+    ),
+  },
+  Strict,
+);
+
+export const TargetSchema = Type.Object(
+  {
+    name: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" }),
+    url: Type.String({ pattern: "^https?://" }),
+    secret: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
+    types: Type.Array(Type.String({ minLength: 1 }), { default: ["*"] }),
+    rooms: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    max_in_flight: Type.Integer({ default: 16, minimum: 1, maximum: 1024 }),
+    timeout_ms: Type.Integer({ default: 5000, minimum: 100, maximum: 300_000 }),
+    retry_delays_ms: Type.Array(Type.Integer({ minimum: 0 }), { default: DEFAULT_RETRY_DELAYS_MS }),
+  },
+  Strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    data_dir: Type.String({ default: "/var/lib/roomhook", minLength: 1 }),
+    server: ServerSchema,
+    apps: Type.Array(AppSchema, { minItems: 1 }),
+    journal: JournalSchema,
+    dedupe: DedupeSchema,
+    admin: AdminSchema,
+    log: LogSchema,
+    targets: Type.Array(TargetSchema, { default: [] }),
+  },
+  Strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type AppConfig = Static<typeof AppSchema>;
+export type TargetConfig = Static<typeof TargetSchema>;
+export type LogLevel = Config["log"]["level"];

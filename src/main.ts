@@ -1,0 +1,69 @@
+#!/usr/bin/env bun
+// Entry point: picks the command, maps errors to exit codes (0 ok, 1 failure, 2 usage).
+import { UsageError } from "./cli/args.ts";
+import { checkConfigCommand } from "./cli/check-config.ts";
+import { sendCommand } from "./cli/send.ts";
+import { serve } from "./cli/serve.ts";
+import { tailCommand } from "./cli/tail.ts";
+import { verifyCommand } from "./cli/verify.ts";
+import { VERSION } from "./version.ts";
+
+const HELP = `roomhook ${VERSION}: a durable receiver for Tencent Cloud Conference (TUIRoomKit) callbacks.
+
+Usage:
+  roomhook [serve] [--config FILE] [flags]   run the service (the default command)
+  roomhook check-config [--config FILE]      validate; print the effective config, secrets masked
+  roomhook verify [--data-dir DIR]           check the journal: lines parse, seq rises, no torn tail
+  roomhook tail [--data-dir DIR] [-f] [--type GLOB] [--room ID] [--from-seq N]
+                                             print journal events as JSON lines
+  roomhook send --url URL --sdk-app-id N [--token T] [--command C] [--body FILE|-]
+                                             send one callback exactly as Tencent would
+  roomhook --version | --help                every command also takes --help
+
+Exit codes: 0 success, 1 failure or invalid input, 2 usage error.`;
+
+type Command = (argv: string[], env: Record<string, string | undefined>) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  serve,
+  "check-config": checkConfigCommand,
+  verify: verifyCommand,
+  tail: (a, e) => tailCommand(a, e),
+  send: (a) => sendCommand(a),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-V" || first === "version") {
+    console.log(VERSION);
+    return 0;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  let command: Command | undefined;
+  let args = rest;
+  if (first === undefined || first.startsWith("-")) {
+    command = serve;
+    args = argv;
+  } else {
+    command = COMMANDS[first];
+    if (!command) throw new UsageError(`unknown command "${first}" (see roomhook --help)`);
+  }
+  return await command(args, process.env);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(`roomhook: ${e.message}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`roomhook: ${(e as Error).stack ?? e}`);
+    process.exitCode = 1;
+  }
+}
+// Timers (e.g. the journal's disk probe) must not keep a finished command alive.
+process.exit(process.exitCode);
