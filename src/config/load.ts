@@ -185,7 +185,7 @@ export function buildConfig(opts: {
     ...applyOverrides(raw, opts.env ?? {}, (k) => ENV_NAMES[k]),
     ...applyOverrides(raw, opts.flags ?? {}, (k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
   ];
-  if (raw.apps === undefined) {
+  if (raw.apps === undefined && problems.length === 0) {
     problems.push("apps: at least one [[apps]] entry with sdk_app_id is required (or --sdk-app-id / ROOMHOOK_SDK_APP_ID)");
   }
   const withDefaults = Value.Default(ConfigSchema, raw);
