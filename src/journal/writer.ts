@@ -19,7 +19,19 @@ export class JournalWriteError extends Error {
   }
 }
 
+/** The two calls whose failure the writer must survive; tests swap in failing ones. */
+export interface WriterIo {
+  writeSync(fd: number, buf: Buffer, off: number, len: number): number;
+  fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
+}
+
+const nodeIo: WriterIo = {
+  writeSync: (fd, buf, off, len) => writeSync(fd, buf, off, len),
+  fdatasync: (fd, cb) => fdatasync(fd, cb),
+};
+
 export interface WriterOptions {
+  io?: WriterIo;
   dir: string;
   durability: Durability;
   segmentBytes: number;
@@ -52,7 +64,11 @@ export class SegmentWriter {
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private drainWaiters: (() => void)[] = [];
 
-  constructor(private readonly opts: WriterOptions) {}
+  private readonly io: WriterIo;
+
+  constructor(private readonly opts: WriterOptions) {
+    this.io = opts.io ?? nodeIo;
+  }
 
   /** Recovers the tail and opens the newest segment. Synchronous: it runs once, before serving. */
   open(): this {
@@ -143,7 +159,7 @@ export class SegmentWriter {
       }
       this.dirty = true;
       let off = 0;
-      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      while (off < buf.length) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
     } catch (e) {
       this.fail(batch, startSize, e);
       return;
@@ -152,7 +168,7 @@ export class SegmentWriter {
       this.commit(batch, firstSeq, startSize + buf.length, buf.length, started);
       return;
     }
-    fdatasync(this.fd, (err) => {
+    this.io.fdatasync(this.fd, (err) => {
       if (err) this.fail(batch, startSize, err);
       else this.commit(batch, firstSeq, startSize + buf.length, buf.length, started);
     });
@@ -217,7 +233,7 @@ export class SegmentWriter {
         fdatasyncSync(this.fd);
         const fd = openSync(probe, "w", 0o600);
         try {
-          writeSync(fd, Buffer.alloc(64 * 1024));
+          this.io.writeSync(fd, Buffer.alloc(64 * 1024), 0, 64 * 1024);
           fdatasyncSync(fd);
         } finally {
           closeSync(fd);

@@ -1,0 +1,230 @@
+// The journal on a real directory: group commit, rolls, recovery of torn tails, seq across restarts,
+// the dedupe window rebuilt from the tail, and the follower used by tail -f.
+import { afterEach, describe, expect, test } from "bun:test";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Journal } from "../../src/journal/journal.ts";
+import { SegmentWriter } from "../../src/journal/writer.ts";
+import { recentIds, recoverTail } from "../../src/journal/recover.ts";
+import { listSegments, segmentName } from "../../src/journal/segments.ts";
+import { envelopeHead } from "../../src/journal/line.ts";
+import { JournalFollower } from "../../src/journal/follow.ts";
+import { verifyDir } from "../../src/cli/verify.ts";
+import { readLines, tempDir } from "../support/app.ts";
+
+const dirs: string[] = [];
+function dir(): string {
+  const d = tempDir("roomhook-journal-");
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function head(id: string): string {
+  return envelopeHead({ id, type: "T", sdkAppId: 1, roomId: "r", eventTime: 1, receivedAt: "2026-01-01T00:00:00.000Z", clientIp: null, optPlatform: null });
+}
+
+function writer(d: string, segmentBytes = 1 << 20, durability: "fsync" | "write" = "fsync") {
+  return new SegmentWriter({ dir: d, durability, segmentBytes }).open();
+}
+
+describe("SegmentWriter", () => {
+  test("concurrent appends share batches and get consecutive seqs in order", async () => {
+    const d = dir();
+    const batches: number[] = [];
+    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, onCommit: (b) => batches.push(b.records) }).open();
+    const seqs = await Promise.all(Array.from({ length: 200 }, (_, i) => w.append(head(`id${i}`), `{"n":${i}}`)));
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(batches.length).toBeLessThan(200); // grouped, not one fsync each
+    const lines = readLines(d);
+    expect(lines.map((l) => l.seq)).toEqual(seqs);
+    expect(lines.map((l) => (l.data as { n: number }).n)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    await w.close();
+  });
+
+  test("rolls to a new segment named after its first seq", async () => {
+    const d = dir();
+    const w = writer(d, 4096);
+    for (let i = 0; i < 60; i++) await w.append(head(`id${i}`), `{"pad":"${"x".repeat(200)}"}`);
+    await w.close();
+    const segs = listSegments(d);
+    expect(segs.length).toBeGreaterThan(2);
+    for (const s of segs) {
+      const first = JSON.parse(readFileSync(s.path, "utf8").split("\n")[0]!) as { seq: number };
+      expect(first.seq).toBe(s.firstSeq);
+      expect(statSync(s.path).size).toBeLessThanOrEqual(4096);
+      expect(statSync(s.path).mode & 0o777).toBe(0o600);
+    }
+    expect(verifyDir(d).problems).toEqual([]);
+    expect(verifyDir(d).events).toBe(60);
+  });
+
+  test("seq goes on across restarts, in the same and in a new segment", async () => {
+    const d = dir();
+    let w = writer(d);
+    await w.append(head("a"), "{}");
+    await w.append(head("b"), "{}");
+    await w.close();
+    w = writer(d);
+    expect(await w.append(head("c"), "{}")).toBe(3);
+    await w.close();
+    w = writer(d, 10); // every batch rolls now
+    expect(await w.append(head("d"), "{}")).toBe(4);
+    await w.close();
+    expect(listSegments(d).map((s) => s.firstSeq)).toEqual([1, 4]);
+  });
+
+  test("write durability acknowledges too, and the data is in the file", async () => {
+    const d = dir();
+    const w = writer(d, 1 << 20, "write");
+    expect(await w.append(head("a"), '{"x":1}')).toBe(1);
+    expect(readLines(d)).toHaveLength(1);
+    await w.close();
+  });
+
+  test("appends after close are refused", async () => {
+    const d = dir();
+    const w = writer(d);
+    await w.close();
+    await expect(w.append(head("a"), "{}")).rejects.toThrow("closed");
+  });
+
+  test("close waits for queued appends", async () => {
+    const d = dir();
+    const w = writer(d);
+    const pending = Array.from({ length: 50 }, (_, i) => w.append(head(`q${i}`), "{}"));
+    await w.close();
+    expect(await Promise.all(pending)).toHaveLength(50);
+    expect(readLines(d)).toHaveLength(50);
+  });
+});
+
+describe("recovery", () => {
+  test("a torn last line is cut, kept aside, and the seq reused", async () => {
+    const d = dir();
+    let w = writer(d);
+    await w.append(head("a"), "{}");
+    await w.append(head("b"), "{}");
+    await w.close();
+    const seg = join(d, segmentName(1));
+    appendFileSync(seg, '{"seq":3,"id":"c","type":"T","da');
+    const cuts: number[] = [];
+    const t = recoverTail(d, (c) => cuts.push(c.bytes));
+    expect(t.nextSeq).toBe(3);
+    expect(cuts).toHaveLength(1);
+    expect(readdirSync(d).some((n) => n.includes(".torn-"))).toBe(true);
+    w = writer(d);
+    expect(await w.append(head("c2"), "{}")).toBe(3);
+    await w.close();
+    expect(verifyDir(d).problems).toEqual([]);
+  });
+
+  test("complete but invalid trailing lines (zeros from a lost page) are cut too", async () => {
+    const d = dir();
+    let w = writer(d);
+    await w.append(head("a"), "{}");
+    await w.close();
+    appendFileSync(join(d, segmentName(1)), Buffer.concat([Buffer.alloc(100), Buffer.from("\n"), Buffer.alloc(50)]));
+    expect(recoverTail(d).nextSeq).toBe(2);
+    expect(readLines(d)).toHaveLength(1);
+  });
+
+  test("an empty segment left by a crash right after a roll is removed; numbering goes on", async () => {
+    const d = dir();
+    const w = writer(d);
+    for (const id of ["a", "b", "c"]) await w.append(head(id), "{}");
+    await w.close();
+    writeFileSync(join(d, segmentName(4)), '{"seq":4,"id":"d"'); // torn first line of a new segment
+    const t = recoverTail(d);
+    expect(t.nextSeq).toBe(4);
+    expect(existsSync(join(d, segmentName(4)))).toBe(false);
+    expect(t.segment!.firstSeq).toBe(1);
+  });
+
+  test("when retention left only a torn segment, seq still never goes below its name", () => {
+    const d = dir();
+    writeFileSync(join(d, segmentName(500)), "garbage-without-newline");
+    const t = recoverTail(d);
+    expect(t.nextSeq).toBe(500);
+  });
+
+  test("start-up reads only the tail: cost does not depend on older segments", async () => {
+    const d = dir();
+    const w = writer(d, 8192);
+    for (let i = 0; i < 300; i++) await w.append(head(`id${i}`), "{}");
+    await w.close();
+    // make every older segment unreadable garbage: recovery must not look at them
+    const segs = listSegments(d);
+    for (const s of segs.slice(0, -1)) writeFileSync(s.path, "x".repeat(100));
+    expect(recoverTail(d).nextSeq).toBe(301);
+  });
+});
+
+describe("dedupe window", () => {
+  test("recentIds returns the newest ids oldest first, across segments", async () => {
+    const d = dir();
+    const w = writer(d, 2048);
+    for (let i = 0; i < 100; i++) await w.append(head(`id${i}`), '{"p":"' + "z".repeat(50) + '"}');
+    await w.close();
+    expect(listSegments(d).length).toBeGreaterThan(3);
+    expect(recentIds(d, 30)).toEqual(Array.from({ length: 30 }, (_, i) => `id${70 + i}`));
+    expect(recentIds(d, 1000)).toHaveLength(100);
+    expect(recentIds(d, 0)).toEqual([]);
+  });
+
+  test("recentIds handles chunk boundaries inside long lines", async () => {
+    const d = dir();
+    const w = writer(d, 64 << 20);
+    const big = `{"p":"${"q".repeat(3 * 1024 * 1024)}"}`; // lines longer than the read chunk
+    for (let i = 0; i < 4; i++) await w.append(head(`big${i}`), big);
+    await w.close();
+    expect(recentIds(d, 10)).toEqual(["big0", "big1", "big2", "big3"]);
+  });
+
+  test("a duplicate is still recognised after a restart", async () => {
+    const d = dir();
+    let j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
+    expect((await j.ingest("x1", head("x1"), "{}")).duplicate).toBe(false);
+    await j.close();
+    j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
+    expect((await j.ingest("x1", head("x1"), "{}")).duplicate).toBe(true);
+    expect((await j.ingest("x2", head("x2"), "{}")).seq).toBe(2);
+    await j.close();
+  });
+});
+
+describe("JournalFollower", () => {
+  test("hands out complete lines only and follows across rolls", async () => {
+    const d = dir();
+    const w = writer(d, 1024);
+    const f = new JournalFollower(d, 1);
+    expect(f.poll()).toEqual([]);
+    for (let i = 0; i < 20; i++) await w.append(head(`id${i}`), '{"p":"' + "w".repeat(100) + '"}');
+    const seen = f.poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq);
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(listSegments(d).length).toBeGreaterThan(2);
+    // a partial line is not handed out until it is complete
+    const partial = '{"seq":21,"id":"par';
+    appendFileSync(w.currentSegment.path, partial);
+    expect(f.poll()).toEqual([]);
+    truncateSync(w.currentSegment.path, statSync(w.currentSegment.path).size - partial.length);
+    await w.append(head("id20"), "{}");
+    expect(f.poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq)).toEqual([21]);
+    await w.close();
+  });
+
+  test("starts at the segment holding fromSeq", async () => {
+    const d = dir();
+    const w = writer(d, 1024);
+    for (let i = 0; i < 30; i++) await w.append(head(`id${i}`), '{"p":"' + "v".repeat(100) + '"}');
+    await w.close();
+    const first = new JournalFollower(d, 25).poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq);
+    expect(first[0]).toBeLessThanOrEqual(25);
+    expect(first[0]).toBeGreaterThan(1);
+    expect(first).toContain(25);
+    expect(first.at(-1)).toBe(30);
+  });
+});
