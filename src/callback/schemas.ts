@@ -90,7 +90,7 @@ export const ALIASES: Record<string, KnownCommand> = {
 
 /** The command's canonical name, or the name itself when it is not one we know. */
 export function canonicalCommand(name: string): string {
-  return ALIASES[name] ?? name;
+  return Object.hasOwn(ALIASES, name) ? ALIASES[name]! : name;
 }
 
 export function isKnownCommand(name: string): name is KnownCommand {

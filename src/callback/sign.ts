@@ -18,9 +18,9 @@ export function checkSign(
   if (!sign || !requestTime) return "missing";
   if (!/^\d{1,12}$/.test(requestTime)) return "malformed";
   if (Math.abs(nowS - Number(requestTime)) > windowS) return "stale";
+  // Shape first (64 hex digits; public knowledge), then a constant-time comparison of the bytes.
+  if (!/^[0-9a-fA-F]{64}$/.test(sign)) return "mismatch";
   const expected = Buffer.from(computeSign(token, requestTime), "latin1");
   const given = Buffer.from(sign.toLowerCase(), "latin1");
-  // Equal lengths first: timingSafeEqual throws otherwise; the length itself is public (64).
-  if (given.length !== expected.length) return "mismatch";
   return timingSafeEqual(given, expected) ? null : "mismatch";
 }

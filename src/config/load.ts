@@ -1,7 +1,7 @@
 // Builds the effective configuration: defaults < TOML file < ROOMHOOK_* environment < flags (SPEC §3),
 // then validates the whole result. Every error names the key and what was expected.
 import { existsSync, readFileSync } from "node:fs";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { TypeCompiler, ValueErrorType } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigSchema, type Config } from "./schema.ts";
 import { isLoopbackHost, parseCidr, parseListen } from "../net/address.ts";
@@ -103,30 +103,33 @@ function keyName(path: string): string {
 
 const checker = TypeCompiler.Compile(ConfigSchema);
 
+/** Keys whose values are secrets: an error names the key and the rule, never the value. */
+const SECRET_KEY = /(^|\.)(token|secret)(\[\d+\])?$/;
+
+function expected(schema: { anyOf?: { const?: unknown }[] }): string | null {
+  const lits = schema.anyOf?.map((s) => s.const).filter((v) => v !== undefined);
+  return lits && lits.length && lits.length === schema.anyOf!.length ? `expected one of ${lits.map((l) => JSON.stringify(l)).join(", ")}` : null;
+}
+
 function schemaProblems(value: unknown): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const e of checker.Errors(value)) {
-    // Unknown keys come through as "additionalProperties" errors on the parent; name the key itself.
-    let key = keyName(e.path);
-    let msg = e.message;
-    if (e.schema && (e.schema as { additionalProperties?: unknown }).additionalProperties === false && e.value && typeof e.value === "object") {
-      const known = Object.keys((e.schema as { properties?: object }).properties ?? {});
-      const unknown = Object.keys(e.value as object).filter((k) => !known.includes(k));
-      if (unknown.length) {
-        for (const u of unknown) {
-          const k = key === "(top level)" ? u : `${key}.${u}`;
-          if (!seen.has(k)) out.push(`${k}: unknown key (allowed here: ${known.join(", ")})`);
-          seen.add(k);
-        }
-        continue;
-      }
-    }
-    if (e.value === undefined) msg = "is required";
-    else msg = `${msg}, got ${JSON.stringify(e.value)}`;
+    const key = keyName(e.path);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(`${key}: ${msg}`);
+    if (e.type === ValueErrorType.ObjectAdditionalProperties) {
+      // Reported at the unknown key's own path; the schema is its parent's.
+      const known = Object.keys((e.schema as { properties?: object }).properties ?? {});
+      out.push(`${key}: unknown key (allowed here: ${known.join(", ")})`);
+      continue;
+    }
+    if (e.value === undefined) {
+      out.push(`${key}: is required`);
+      continue;
+    }
+    const what = expected(e.schema as { anyOf?: { const?: unknown }[] }) ?? e.message;
+    out.push(SECRET_KEY.test(key) ? `${key}: ${what} (value not shown: it is a secret)` : `${key}: ${what}, got ${JSON.stringify(e.value)}`);
   }
   return out;
 }
@@ -181,10 +184,12 @@ export function buildConfig(opts: {
   for (const key of ["server", "journal", "dedupe", "admin", "log"]) {
     if (raw[key] === undefined) raw[key] = {};
   }
-  const problems = [
-    ...applyOverrides(raw, opts.env ?? {}, (k) => ENV_NAMES[k]),
-    ...applyOverrides(raw, opts.flags ?? {}, (k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
-  ];
+  // One merged set of overrides, so that e.g. ROOMHOOK_TOKEN still applies to apps from --sdk-app-id.
+  const flags = opts.flags ?? {};
+  const merged: Overrides = { ...opts.env, ...flags };
+  const problems = applyOverrides(raw, merged, (k) =>
+    k in flags ? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : ENV_NAMES[k],
+  );
   if (raw.apps === undefined && problems.length === 0) {
     problems.push("apps: at least one [[apps]] entry with sdk_app_id is required (or --sdk-app-id / ROOMHOOK_SDK_APP_ID)");
   }

@@ -1,40 +1,56 @@
-// The dedupe window: the ids of the most recent events, oldest evicted first (a Map keeps insertion
-// order). An id whose write is still in flight maps to that write, so a duplicate is answered only
-// once the original is durable, and fails with it if it fails.
-export class DedupeWindow {
-  private readonly ids = new Map<string, Promise<number> | number>();
+// The dedupe window: remembers at least the `size` most recent event ids (up to twice that: two
+// generations of typed-array sets, the older dropped whole when the newer fills up). An id whose
+// write is still in flight maps to that write, so a duplicate is answered only once the original is
+// durable, and fails with it if it fails.
+import { IdTable, idWords } from "./id-table.ts";
 
-  constructor(readonly size: number) {}
+export class DedupeWindow {
+  private current: IdTable;
+  private previous: IdTable | null = null;
+  private readonly inFlight = new Map<string, Promise<number>>();
+
+  constructor(readonly size: number) {
+    this.current = new IdTable(Math.max(size, 1));
+  }
 
   get count(): number {
-    return this.ids.size;
+    return this.current.size + (this.previous?.size ?? 0) + this.inFlight.size;
   }
 
-  seed(ids: Iterable<string>): void {
+  /** Adds `count` ids stored as 4 words each in `words`, oldest first. */
+  seed(words: Uint32Array, count: number): void {
     if (this.size <= 0) return;
-    for (const id of ids) this.remember(id, 0);
+    for (let i = 0; i < count; i++) this.insert(words, i * 4);
   }
 
-  /** The original's seq (awaiting its write when needed), or undefined for a new id. */
-  lookup(id: string): Promise<number> | number | undefined {
-    return this.size > 0 ? this.ids.get(id) : undefined;
+  /** A promise of the original's seq while it is being written, true when seen, undefined when new. */
+  lookup(id: string): Promise<number> | true | undefined {
+    if (this.size <= 0) return undefined;
+    const pending = this.inFlight.get(id);
+    if (pending) return pending;
+    const w = idWords(id);
+    if (w && (this.current.has(w) || this.previous?.has(w))) return true;
+    return undefined;
   }
 
   track(id: string, write: Promise<number>): void {
     if (this.size <= 0) return;
-    this.remember(id, write);
+    this.inFlight.set(id, write);
     write.then(
-      (seq) => {
-        if (this.ids.get(id) === write) this.ids.set(id, seq);
-      },
       () => {
-        if (this.ids.get(id) === write) this.ids.delete(id);
+        this.inFlight.delete(id);
+        const w = idWords(id);
+        if (w) this.insert(w, 0);
       },
+      () => this.inFlight.delete(id),
     );
   }
 
-  private remember(id: string, v: Promise<number> | number): void {
-    this.ids.set(id, v);
-    if (this.ids.size > this.size) this.ids.delete(this.ids.keys().next().value!);
+  private insert(words: Uint32Array, off: number): void {
+    if (this.current.size >= this.size) {
+      this.previous = this.current;
+      this.current = new IdTable(this.size);
+    }
+    this.current.add(words, off);
   }
 }

@@ -14,11 +14,13 @@ export class Journal {
   constructor(opts: WriterOptions & { dedupeWindow: number }) {
     this.writer = new SegmentWriter(opts).open();
     this.dedupe = new DedupeWindow(opts.dedupeWindow);
-    this.dedupe.seed(recentIds(opts.dir, opts.dedupeWindow));
+    const recent = recentIds(opts.dir, opts.dedupeWindow);
+    this.dedupe.seed(recent.words, recent.count);
   }
 
   async ingest(id: string, head: string, body: string): Promise<IngestResult> {
     const seen = this.dedupe.lookup(id);
+    if (seen === true) return { seq: 0, duplicate: true };
     if (seen !== undefined) return { seq: await seen, duplicate: true };
     const write = this.writer.append(head, body);
     this.dedupe.track(id, write);

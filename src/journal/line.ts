@@ -16,7 +16,8 @@ export interface EnvelopeFields {
 
 /** Deterministic: the same callback (app, command, body bytes) always gets the same id. */
 export function eventId(sdkAppId: number, type: string, body: Uint8Array): string {
-  return createHash("sha256").update(`${sdkAppId}\n${type}\n`).update(body).digest("hex").slice(0, 32);
+  // Length-prefixed, so no choice of command text can make two different inputs hash alike.
+  return createHash("sha256").update(`${sdkAppId}\n${type.length}:${type}\n`).update(body).digest("hex").slice(0, 32);
 }
 
 /**

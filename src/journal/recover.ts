@@ -2,7 +2,7 @@
 // gives the next seq; a torn tail (a crash mid-write, never acknowledged) is cut off and kept aside.
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
 import { fsyncDir, listSegments, type SegmentInfo } from "./segments.ts";
-import { peekSeqId } from "./line.ts";
+import { parseIdBytes } from "./id-table.ts";
 
 export interface TailState {
   /** The segment appends continue in; null when the writer must create one named after nextSeq. */
@@ -15,9 +15,9 @@ export interface TailState {
 
 const NL = 0x0a;
 
-/** Reads [start, end) of an open file. */
-export function readRange(fd: number, start: number, end: number): Buffer {
-  const buf = Buffer.allocUnsafe(end - start);
+/** Reads [start, end) of an open file, into `into` when it is big enough. */
+export function readRange(fd: number, start: number, end: number, into?: Buffer): Buffer {
+  const buf = into && into.length >= end - start ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
   let off = 0;
   while (off < buf.length) {
     const n = readSync(fd, buf, off, buf.length - off, start + off);
@@ -92,42 +92,57 @@ export function recoverTail(dir: string, onCut?: (info: { path: string; from: nu
   return { segment: null, size: 0, nextSeq: floorSeq, cutBytes };
 }
 
+const SEQ_PREFIX = [...Buffer.from('{"seq":')];
+const ID_PREFIX = [...Buffer.from(',"id":"')];
+const HEAD_BYTES = 7 + 20 + 7 + 32;
+
+/** Parses the id of the line starting at `p` into `out[off..]`; false when the line has another shape. */
+function lineId(buf: Buffer, p: number, out: Uint32Array, off: number): boolean {
+  // Byte loops, not Buffer.compare: a native call per line costs more than the comparison itself.
+  for (let k = 0; k < 7; k++) if (buf[p + k] !== SEQ_PREFIX[k]) return false;
+  let q = p + 7;
+  while (q < buf.length && buf[q]! >= 48 && buf[q]! <= 57) q++;
+  if (q + 7 + 32 > buf.length) return false;
+  for (let k = 0; k < 7; k++) if (buf[q + k] !== ID_PREFIX[k]) return false;
+  return parseIdBytes(buf, q + 7, out, off);
+}
+
 /**
- * The ids of the last `limit` events, oldest first, read backwards from the end: start-up cost
- * depends on the dedupe window, not on the journal's size.
+ * The ids of the last `limit` events as 4 words each, oldest first, read backwards from the end
+ * without building a string per line: start-up cost depends on the dedupe window, not on the
+ * journal's size.
  */
-export function recentIds(dir: string, limit: number): string[] {
-  if (limit <= 0) return [];
+export function recentIds(dir: string, limit: number): { words: Uint32Array; count: number } {
+  if (limit <= 0) return { words: new Uint32Array(0), count: 0 };
+  const words = new Uint32Array(limit * 4);
+  let slot = limit; // filled from the end, newest last
   const segs = listSegments(dir);
-  const out: string[] = [];
   const CHUNK = 4 * 1024 * 1024;
-  for (let s = segs.length - 1; s >= 0 && out.length < limit; s--) {
+  const nls: number[] = [];
+  const scratch = Buffer.allocUnsafe(CHUNK + HEAD_BYTES); // one buffer for every chunk: no page faults per chunk
+  for (let s = segs.length - 1; s >= 0 && slot > 0; s--) {
     const fd = openSync(segs[s]!.path, "r");
     try {
-      let end = fstatSync(fd).size;
-      let carry: Buffer | null = null; // the start of a line whose beginning is in the previous chunk
-      while (end > 0 && out.length < limit) {
+      const size = fstatSync(fd).size;
+      let end = size;
+      while (end > 0 && slot > 0) {
         const start = Math.max(0, end - CHUNK);
-        let buf = readRange(fd, start, end);
-        if (carry) buf = Buffer.concat([buf, carry]);
-        // Lines fully inside buf: after its first newline (or from 0 when start === 0).
-        let lineEnd = buf.length;
-        let i = buf.lastIndexOf(NL, lineEnd - 2);
-        while (out.length < limit) {
-          if (i < 0 && start > 0) break;
-          const line = buf.toString("latin1", i + 1, Math.min(i + 1 + 120, lineEnd));
-          const p = peekSeqId(line);
-          if (p) out.push(p.id);
-          lineEnd = i + 1;
-          if (i < 0) break;
-          i = buf.lastIndexOf(NL, i - 1);
+        // Newlines are searched in [start, end); the overlap past `end` holds the head of the line
+        // that starts right at a chunk boundary.
+        const buf = readRange(fd, start, Math.min(size, end + HEAD_BYTES), scratch);
+        nls.length = 0;
+        if (start === 0) nls.push(-1);
+        for (let i = buf.indexOf(NL); i >= 0 && i < end - start; i = buf.indexOf(NL, i + 1)) nls.push(i);
+        for (let k = nls.length - 1; k >= 0 && slot > 0; k--) {
+          const p = nls[k]! + 1;
+          if (start + p >= size) continue;
+          if (lineId(buf, p, words, (slot - 1) * 4)) slot--;
         }
-        carry = start > 0 ? buf.subarray(0, lineEnd) : null;
         end = start;
       }
     } finally {
       closeSync(fd);
     }
   }
-  return out.reverse();
+  return { words: words.subarray(slot * 4), count: limit - slot };
 }

@@ -9,7 +9,7 @@ export interface ListenAddress {
 
 /** "0.0.0.0:8080", "127.0.0.1:0", "[::1]:8080", "localhost:8080". Port 0 means "any free port". */
 export function parseListen(value: string): ListenAddress | string {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]\s]+)):(\d{1,5})$/.exec(value.trim());
   if (!m) return `expected host:port (e.g. 0.0.0.0:8080 or [::1]:8080), got "${value}"`;
   const hostname = (m[1] ?? m[2])!;
   const port = Number(m[3]);
@@ -76,7 +76,9 @@ export function parseIp(s: string): Uint8Array | null {
 }
 
 export function parseCidr(value: string): Cidr | string {
-  const [addr = "", len] = value.trim().split("/");
+  const parts = value.trim().split("/");
+  if (parts.length > 2) return `"${value}" is not an IP address or CIDR block`;
+  const [addr = "", len] = parts;
   const bytes = parseIp(addr);
   if (!bytes) return `"${value}" is not an IP address or CIDR block`;
   const v4 = isIP(addr) === 4;
@@ -99,7 +101,12 @@ export function cidrContains(cidr: Cidr, ip: Uint8Array): boolean {
 
 /** An allowlist; empty means "any address". An unparseable address never matches a non-empty list. */
 export function makeAllowlist(entries: readonly string[]): (ip: string | undefined) => boolean {
-  const cidrs = entries.map(parseCidr).filter((c): c is Cidr => typeof c !== "string");
+  const cidrs = entries.map((e) => {
+    const c = parseCidr(e);
+    // Config validation rejects these first; a silently dropped entry could open the list to all.
+    if (typeof c === "string") throw new Error(c);
+    return c;
+  });
   if (cidrs.length === 0) return () => true;
   return (ip) => {
     const bytes = ip ? parseIp(ip) : null;

@@ -22,6 +22,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A well-formed event id (32 hex digits), as the service makes them. */
+function hexId(n: number | string): string {
+  return Buffer.from(String(n)).toString("hex").padStart(32, "0").slice(-32);
+}
+
+function idsOf(r: { words: Uint32Array; count: number }): string[] {
+  return Array.from({ length: r.count }, (_, i) =>
+    Array.from(r.words.subarray(i * 4, i * 4 + 4), (w) => w.toString(16).padStart(8, "0")).join(""),
+  );
+}
+
 function head(id: string): string {
   return envelopeHead({ id, type: "T", sdkAppId: 1, roomId: "r", eventTime: 1, receivedAt: "2026-01-01T00:00:00.000Z", clientIp: null, optPlatform: null });
 }
@@ -167,31 +178,32 @@ describe("dedupe window", () => {
   test("recentIds returns the newest ids oldest first, across segments", async () => {
     const d = dir();
     const w = writer(d, 2048);
-    for (let i = 0; i < 100; i++) await w.append(head(`id${i}`), '{"p":"' + "z".repeat(50) + '"}');
+    for (let i = 0; i < 100; i++) await w.append(head(hexId(i)), '{"p":"' + "z".repeat(50) + '"}');
     await w.close();
     expect(listSegments(d).length).toBeGreaterThan(3);
-    expect(recentIds(d, 30)).toEqual(Array.from({ length: 30 }, (_, i) => `id${70 + i}`));
-    expect(recentIds(d, 1000)).toHaveLength(100);
-    expect(recentIds(d, 0)).toEqual([]);
+    expect(idsOf(recentIds(d, 30))).toEqual(Array.from({ length: 30 }, (_, i) => hexId(70 + i)));
+    expect(recentIds(d, 1000).count).toBe(100);
+    expect(recentIds(d, 0).count).toBe(0);
   });
 
   test("recentIds handles chunk boundaries inside long lines", async () => {
     const d = dir();
     const w = writer(d, 64 << 20);
     const big = `{"p":"${"q".repeat(3 * 1024 * 1024)}"}`; // lines longer than the read chunk
-    for (let i = 0; i < 4; i++) await w.append(head(`big${i}`), big);
+    for (let i = 0; i < 4; i++) await w.append(head(hexId(`big${i}`)), big);
     await w.close();
-    expect(recentIds(d, 10)).toEqual(["big0", "big1", "big2", "big3"]);
+    expect(idsOf(recentIds(d, 10))).toEqual([0, 1, 2, 3].map((i) => hexId(`big${i}`)));
   });
 
   test("a duplicate is still recognised after a restart", async () => {
     const d = dir();
     let j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
-    expect((await j.ingest("x1", head("x1"), "{}")).duplicate).toBe(false);
+    const [x1, x2] = [hexId("x1"), hexId("x2")];
+    expect((await j.ingest(x1, head(x1), "{}")).duplicate).toBe(false);
     await j.close();
     j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
-    expect((await j.ingest("x1", head("x1"), "{}")).duplicate).toBe(true);
-    expect((await j.ingest("x2", head("x2"), "{}")).seq).toBe(2);
+    expect((await j.ingest(x1, head(x1), "{}")).duplicate).toBe(true);
+    expect((await j.ingest(x2, head(x2), "{}")).seq).toBe(2);
     await j.close();
   });
 });
