@@ -3,7 +3,7 @@
 // go to quarantine; everything else is journaled before the 200.
 import type { Logger } from "pino";
 import type { Config, AppConfig } from "../config/schema.ts";
-import { makeAllowlist } from "../net/address.ts";
+import { ANY, makeAllowlist } from "../net/address.ts";
 import { envelopeHead, eventId, singleLine, type EnvelopeFields } from "../journal/line.ts";
 import { JournalWriteError } from "../journal/writer.ts";
 import type { Journal } from "../journal/journal.ts";
@@ -16,7 +16,8 @@ import { BodyValidators } from "./validate.ts";
 
 export interface IncomingCallback {
   url: string;
-  remoteIp: string | undefined;
+  /** The socket peer; a function because looking it up costs, and most requests never need it. */
+  remoteIp(): string | undefined;
   headers: Headers;
   /** Reads the body, or returns null once it has grown past `limit` bytes. */
   readBody(limit: number): Promise<Uint8Array | null>;
@@ -79,7 +80,7 @@ function sourceIp(s: Settings, req: IncomingCallback): string | undefined {
       if (last) return last;
     }
   }
-  return req.remoteIp;
+  return req.remoteIp();
 }
 
 function roomIdOf(body: Record<string, unknown>): string | null {
@@ -106,23 +107,25 @@ export class CallbackIngest {
 
   async handle(req: IncomingCallback): Promise<IngestReport> {
     const s = this.s;
-    const ip = sourceIp(s, req);
-    if (!s.allowed(ip)) return this.reject(req, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+    // Resolved only when the allowlist or a log line needs it.
+    let ipCache: string | undefined | null = null;
+    const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req)) : ipCache);
+    if (s.allowed !== ANY && !s.allowed(ip())) return this.reject(ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
 
     const declared = req.headers.get("content-length");
-    if (declared !== null && Number(declared) > s.maxBody) return this.reject(req, ip, tooLarge(s.maxBody));
+    if (declared !== null && Number(declared) > s.maxBody) return this.reject(ip, tooLarge(s.maxBody));
     const bytes = await req.readBody(s.maxBody);
-    if (bytes === null) return this.reject(req, ip, tooLarge(s.maxBody));
+    if (bytes === null) return this.reject(ip, tooLarge(s.maxBody));
 
     const q = parseQuery(req.url);
     const appParam = q.get(Q.sdkAppId);
-    if (!appParam) return this.reject(req, ip, fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing"));
+    if (!appParam) return this.reject(ip, fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing"));
     const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
-    if (!app) return this.reject(req, ip, fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver"));
+    if (!app) return this.reject(ip, fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver"));
 
     if (app.token !== undefined) {
       const problem = checkSign(app.token, q.get(Q.sign), q.get(Q.requestTime), Math.floor(this.deps.now() / 1000), app.sign_window_s);
-      if (problem) return this.reject(req, ip, SIGN_ANSWERS[problem], app.sdk_app_id);
+      if (problem) return this.reject(ip, SIGN_ANSWERS[problem], app.sdk_app_id);
     }
 
     let text: string;
@@ -131,10 +134,10 @@ export class CallbackIngest {
       text = utf8.decode(bytes);
       body = JSON.parse(text);
     } catch {
-      return this.reject(req, ip, fail(400, E.BODY_NOT_JSON, "body is not valid UTF-8 JSON"), app.sdk_app_id);
+      return this.reject(ip, fail(400, E.BODY_NOT_JSON, "body is not valid UTF-8 JSON"), app.sdk_app_id);
     }
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      return this.reject(req, ip, fail(400, E.BODY_NOT_OBJECT, "body must be a JSON object"), app.sdk_app_id);
+      return this.reject(ip, fail(400, E.BODY_NOT_OBJECT, "body must be a JSON object"), app.sdk_app_id);
     }
     const obj = body as Record<string, unknown>;
 
@@ -154,21 +157,21 @@ export class CallbackIngest {
 
     if (bodyCmd !== undefined && typeof bodyCmd !== "string") {
       fields.type = canonicalCommand(queryCmd ?? "");
-      return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"));
+      return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"));
     }
     if (bodyCmd !== undefined && queryCmd !== undefined && canonicalCommand(bodyCmd) !== canonicalCommand(queryCmd)) {
       fields.type = canonicalCommand(bodyCmd);
-      return this.quarantine(req, ip, fields, bytes, stored, fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"));
+      return this.quarantine(ip, fields, bytes, stored, fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"));
     }
     const command = canonicalCommand(bodyCmd ?? queryCmd ?? "");
     fields.type = command;
     if (command === "") {
-      return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"));
+      return this.quarantine(ip, fields, bytes, stored, fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"));
     }
     const known = isKnownCommand(command);
     if (known) {
       const problem = this.validators.check(command, obj);
-      if (problem) return this.quarantine(req, ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
+      if (problem) return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
     }
 
     fields.id = eventId(app.sdk_app_id, command, bytes);
@@ -176,13 +179,12 @@ export class CallbackIngest {
       const r = await this.deps.journal.ingest(fields.id, envelopeHead(fields), stored);
       return { answer: OK, outcome: r.duplicate ? "duplicate" : known ? "accepted" : "unknown_command", command, seq: r.seq };
     } catch (e) {
-      return this.unavailable(req, ip, e, command);
+      return this.unavailable(ip, e, command);
     }
   }
 
   private async quarantine(
-    req: IncomingCallback,
-    ip: string | undefined,
+    ip: () => string | undefined,
     fields: EnvelopeFields,
     bytes: Uint8Array,
     stored: string,
@@ -193,24 +195,24 @@ export class CallbackIngest {
     try {
       const seq = await this.deps.quarantine.append(envelopeHead(fields), stored);
       this.deps.logger.warn(
-        { status: answer.status, code: answer.code, reason: answer.info, sdkAppId: fields.sdkAppId, command: fields.type, remote: ip, quarantineSeq: seq },
+        { status: answer.status, code: answer.code, reason: answer.info, sdkAppId: fields.sdkAppId, command: fields.type, remote: ip(), quarantineSeq: seq },
         "callback quarantined",
       );
       return { answer, outcome: "quarantined", command: fields.type, seq };
     } catch (e) {
-      return this.unavailable(req, ip, e, fields.type);
+      return this.unavailable(ip, e, fields.type);
     }
   }
 
-  private unavailable(req: IncomingCallback, ip: string | undefined, e: unknown, command: string): IngestReport {
+  private unavailable(ip: () => string | undefined, e: unknown, command: string): IngestReport {
     if (!(e instanceof JournalWriteError)) throw e;
     const answer = fail(503, E.JOURNAL_UNAVAILABLE, "the journal cannot write; retry later");
-    this.deps.logger.error({ status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip }, "callback not stored");
+    this.deps.logger.error({ status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip() }, "callback not stored");
     return { answer, outcome: "unavailable", command };
   }
 
-  private reject(req: IncomingCallback, ip: string | undefined, answer: Answer, sdkAppId?: number): IngestReport {
-    this.deps.logger.warn({ status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip }, "callback rejected");
+  private reject(ip: () => string | undefined, answer: Answer, sdkAppId?: number): IngestReport {
+    this.deps.logger.warn({ status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip() }, "callback rejected");
     return { answer, outcome: "rejected" };
   }
 }

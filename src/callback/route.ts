@@ -32,7 +32,7 @@ export function callbackRoutes(path: string, ingest: CallbackIngest, onReport?: 
         const started = performance.now();
         const req: IncomingCallback = {
           url: request.url,
-          remoteIp: server?.requestIP(request)?.address,
+          remoteIp: () => server?.requestIP(request)?.address,
           headers: request.headers,
           readBody: (limit) => readLimited(request, limit),
         };

@@ -1,6 +1,5 @@
 // The journal line (SPEC §5). The callback body is spliced in as received, never re-serialised, so
 // numbers beyond 2^53 and key order survive exactly.
-import { createHash } from "node:crypto";
 
 export interface EnvelopeFields {
   id: string;
@@ -14,10 +13,13 @@ export interface EnvelopeFields {
   reason?: string;
 }
 
-/** Deterministic: the same callback (app, command, body bytes) always gets the same id. */
+/**
+ * Deterministic: the same callback (app, command, body bytes) always gets the same id, 128 bits of
+ * SHA-256 as 32 hex digits. Length-prefixed, so no command text can make two inputs hash alike.
+ */
 export function eventId(sdkAppId: number, type: string, body: Uint8Array): string {
-  // Length-prefixed, so no choice of command text can make two different inputs hash alike.
-  return createHash("sha256").update(`${sdkAppId}\n${type.length}:${type}\n`).update(body).digest("hex").slice(0, 32);
+  const digest = new Bun.CryptoHasher("sha256").update(`${sdkAppId}\n${type.length}:${type}\n`).update(body).digest();
+  return digest.toString("hex", 0, 16);
 }
 
 /**

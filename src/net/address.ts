@@ -99,6 +99,9 @@ export function cidrContains(cidr: Cidr, ip: Uint8Array): boolean {
   return true;
 }
 
+/** The allowlist that allows every address; callers compare against it to skip the address lookup. */
+export const ANY = (_ip: string | undefined): boolean => true;
+
 /** An allowlist; empty means "any address". An unparseable address never matches a non-empty list. */
 export function makeAllowlist(entries: readonly string[]): (ip: string | undefined) => boolean {
   const cidrs = entries.map((e) => {
@@ -107,7 +110,7 @@ export function makeAllowlist(entries: readonly string[]): (ip: string | undefin
     if (typeof c === "string") throw new Error(c);
     return c;
   });
-  if (cidrs.length === 0) return () => true;
+  if (cidrs.length === 0) return ANY;
   return (ip) => {
     const bytes = ip ? parseIp(ip) : null;
     return bytes !== null && cidrs.some((c) => cidrContains(c, bytes));
