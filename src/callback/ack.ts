@@ -35,8 +35,15 @@ export function ackBody(a: Answer): string {
   return a.code === 0 ? OK_BODY : JSON.stringify({ ActionStatus: "FAIL", ErrorInfo: a.info, ErrorCode: a.code });
 }
 
-export function ackResponse(a: Answer): Response {
-  return new Response(ackBody(a), { status: a.status, headers: JSON_HEADERS });
+const CLOSE_HEADERS = { ...JSON_HEADERS, connection: "close" };
+
+/**
+ * `bodyUnread`: the answer was decided before the body was read (403 by address, 413 by length);
+ * closing the connection stops the client from streaming the rest into a socket nobody reads, which
+ * would otherwise hold the connection (and a graceful shutdown) until the idle timeout.
+ */
+export function ackResponse(a: Answer, bodyUnread = false): Response {
+  return new Response(ackBody(a), { status: a.status, headers: bodyUnread ? CLOSE_HEADERS : JSON_HEADERS });
 }
 
 export const OK: Answer = { status: 200, code: 0, info: "" };

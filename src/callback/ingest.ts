@@ -33,6 +33,8 @@ export type Outcome =
 
 export interface IngestReport {
   answer: Answer;
+  /** True when the answer was decided without reading the request body. */
+  bodyUnread?: boolean;
   outcome: Outcome;
   command?: string;
   seq?: number;
@@ -110,12 +112,14 @@ export class CallbackIngest {
     // Resolved only when the allowlist or a log line needs it.
     let ipCache: string | undefined | null = null;
     const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req)) : ipCache);
-    if (s.allowed !== ANY && !s.allowed(ip())) return this.reject(ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+    if (s.allowed !== ANY && !s.allowed(ip())) {
+      return { ...this.reject(ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed")), bodyUnread: true };
+    }
 
     const declared = req.headers.get("content-length");
-    if (declared !== null && Number(declared) > s.maxBody) return this.reject(ip, tooLarge(s.maxBody));
+    if (declared !== null && Number(declared) > s.maxBody) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
     const bytes = await req.readBody(s.maxBody);
-    if (bytes === null) return this.reject(ip, tooLarge(s.maxBody));
+    if (bytes === null) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
 
     const q = parseQuery(req.url);
     const appParam = q.get(Q.sdkAppId);

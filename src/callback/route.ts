@@ -38,7 +38,7 @@ export function callbackRoutes(path: string, ingest: CallbackIngest, onReport?: 
         };
         const report = await ingest.handle(req);
         onReport?.(report, performance.now() - started);
-        return ackResponse(report.answer);
+        return ackResponse(report.answer, report.bodyUnread);
       },
       { parse: "none" },
     )

@@ -21,6 +21,9 @@ ${CONFIG_FLAGS_HELP}
 Signals: SIGTERM/SIGINT drain in-flight requests, sync the journal and exit 0;
 SIGHUP re-reads the config file (apps, tokens, allowlist, log level).`;
 
+/** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
 function tlsOptions(c: Config) {
   if (!c.server.tls_cert || !c.server.tls_key) return undefined;
   return { cert: readFileSync(c.server.tls_cert, "utf8"), key: readFileSync(c.server.tls_key, "utf8") };
@@ -77,8 +80,9 @@ export async function serve(argv: string[], env: Record<string, string | undefin
       hostname: listen.hostname,
       port: listen.port,
       tls: tlsOptions(config),
-      // Our own limit answers 413 with a Tencent-style body; Bun's is only the outer guard.
-      maxRequestBodySize: config.server.max_body_bytes * 2 + 65536,
+      // Our own check answers 413 (Tencent-style body, a log line) from Content-Length before reading,
+      // and cuts chunked bodies while streaming; Bun's limit must never pre-empt it with a bare 413.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       idleTimeout: 30,
     });
   } catch (e) {
@@ -110,7 +114,13 @@ export async function serve(argv: string[], env: Record<string, string | undefin
       state.draining = true;
       logger.info({ signal }, "draining: no new connections, finishing requests in flight");
       try {
-        await app.stop(false);
+        // Finish what is in flight, but never hang past the deadline (systemd's TimeoutStopSec is 15 s).
+        const graceful = app.stop(false);
+        const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), DRAIN_TIMEOUT_MS).unref());
+        if ((await Promise.race([graceful, deadline])) === "timeout") {
+          logger.warn({ afterMs: DRAIN_TIMEOUT_MS }, "drain deadline passed; closing the remaining connections");
+          await app.server?.stop(true);
+        }
         await journal.close();
         await quarantine.close();
         logger.info({ headSeq: journal.writer.headSeq }, "stopped cleanly");

@@ -36,14 +36,14 @@ export async function tailCommand(argv: string[], env: Record<string, string | u
     return 0;
   }
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const fromSeq = nonNegativeInt(flags, "from-seq") ?? 1;
+  const limit = nonNegativeInt(flags, "limit") ?? Infinity;
   const dataDir = resolveDataDir(flags, env);
   const dir = flags.quarantine ? quarantineDir(dataDir) : journalDir(dataDir);
   if (!existsSync(dir) && !flags.follow) {
     console.error(`roomhook tail: no journal at ${dir}`);
     return 1;
   }
-  const fromSeq = nonNegativeInt(flags, "from-seq") ?? 1;
-  const limit = nonNegativeInt(flags, "limit") ?? Infinity;
   const typeRe = str(flags, "type") ? globToRegExp(str(flags, "type")!) : null;
   const room = str(flags, "room");
   const follower = new JournalFollower(dir, fromSeq);
