@@ -3,6 +3,7 @@
 import { UsageError } from "./cli/args.ts";
 import { checkConfigCommand } from "./cli/check-config.ts";
 import { sendCommand } from "./cli/send.ts";
+import { replayCommand } from "./cli/replay.ts";
 import { serve } from "./cli/serve.ts";
 import { tailCommand } from "./cli/tail.ts";
 import { verifyCommand } from "./cli/verify.ts";
@@ -18,6 +19,8 @@ Usage:
                                              print journal events as JSON lines
   roomhook send --url URL --sdk-app-id N [--token T] [--command C] [--body FILE|-]
                                              send one callback exactly as Tencent would
+  roomhook replay --target NAME (--from-seq N | --from-time ISO) [--data-dir DIR]
+                                             move a target's cursor back (service stopped)
   roomhook --version | --help                every command also takes --help
 
 Exit codes: 0 success, 1 failure or invalid input, 2 usage error.`;
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   tail: (a, e) => tailCommand(a, e),
   send: (a) => sendCommand(a),
+  replay: replayCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,116 @@
+// The admin listener (SPEC §7), the fan-out part: targets' status, pause / resume / replay, dead
+// letters listed and redelivered. Loopback by default; a bearer token when admin.token is set (the
+// config loader refuses a non-loopback listen without one).
+import { Elysia } from "elysia";
+import type { Config } from "../config/schema.ts";
+import type { Fanout } from "../delivery/fanout.ts";
+import { seqForTime } from "../delivery/replay-point.ts";
+import { bearerMatches } from "./auth.ts";
+
+export interface AdminDeps {
+  fanout: Fanout;
+  journalDir: string;
+  headSeq: () => number;
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+function parseBody(body: unknown): Record<string, unknown> | null {
+  if (body === undefined || body === null || body === "") return {};
+  if (typeof body === "string") {
+    try {
+      const v = JSON.parse(body);
+      return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  }
+  return typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+}
+
+function intParam(v: string | undefined, dflt: number, max: number): number | null {
+  if (v === undefined || v === "") return dflt;
+  if (!/^\d+$/.test(v)) return null;
+  return Math.min(Number(v), max);
+}
+
+export function createAdminApp(config: Config, deps: AdminDeps) {
+  const token = () => config.admin.token;
+  const target = (name: string) => deps.fanout.get(name);
+  const noTarget = (name: string) => json(404, { error: `no target named "${name}"` });
+  return new Elysia({ name: "admin" })
+    .onRequest(({ request }) => {
+      const t = token();
+      if (t && !bearerMatches(request.headers.get("authorization"), t)) {
+        return new Response(JSON.stringify({ error: "missing or wrong bearer token" }), {
+          status: 401,
+          headers: { "content-type": "application/json", "www-authenticate": 'Bearer realm="roomhook-admin"' },
+        });
+      }
+    })
+    .get("/v1/targets", () => json(200, { headSeq: deps.headSeq(), targets: deps.fanout.list().map((w) => w.status()) }))
+    .get("/v1/targets/:name", ({ params }) => {
+      const w = target(params.name);
+      return w ? json(200, w.status()) : noTarget(params.name);
+    })
+    .post("/v1/targets/:name/pause", ({ params }) => {
+      const w = target(params.name);
+      if (!w) return noTarget(params.name);
+      w.pause("paused through the admin API");
+      return json(200, w.status());
+    })
+    .post("/v1/targets/:name/resume", ({ params }) => {
+      const w = target(params.name);
+      if (!w) return noTarget(params.name);
+      w.resume();
+      return json(200, w.status());
+    })
+    .post("/v1/targets/:name/replay", async ({ params, body }) => {
+      const w = target(params.name);
+      if (!w) return noTarget(params.name);
+      const b = parseBody(body);
+      if (!b) return json(400, { error: 'expected a JSON object: {"from_seq":N} or {"from_time":"ISO 8601"}' });
+      let from: number;
+      if (typeof b.from_seq === "number" && Number.isInteger(b.from_seq) && b.from_seq >= 1 && b.from_time === undefined) {
+        from = b.from_seq;
+      } else if (typeof b.from_time === "string" && b.from_seq === undefined) {
+        const t = Date.parse(b.from_time);
+        if (Number.isNaN(t)) return json(400, { error: `from_time: not a date: "${b.from_time}"` });
+        from = seqForTime(deps.journalDir, t) ?? deps.headSeq() + 1;
+      } else {
+        return json(400, { error: 'give exactly one of "from_seq" (integer >= 1) or "from_time" (ISO 8601)' });
+      }
+      if (from > deps.headSeq() + 1) return json(400, { error: `from_seq ${from} is beyond the journal's head (${deps.headSeq()})` });
+      const cursor = await w.replay(from);
+      return json(200, { target: w.name, cursor, fromSeq: cursor + 1, headSeq: deps.headSeq() });
+    })
+    .get("/v1/dead-letters/:name", ({ params, query }) => {
+      const w = target(params.name);
+      if (!w) return noTarget(params.name);
+      const from = intParam(query.from, 0, Number.MAX_SAFE_INTEGER);
+      const limit = intParam(query.limit, 100, 1000);
+      if (from === null || limit === null) return json(400, { error: "from and limit are non-negative integers" });
+      const page = w.deadLetterPage(from, limit);
+      // The entries are spliced in as stored, so the events' bodies keep every digit.
+      const next = from + page.entries.length < page.total ? from + page.entries.length : null;
+      const text = `{"target":${JSON.stringify(w.name)},"total":${page.total},"from":${from},"next":${next},"entries":[${page.entries.map((e) => e.line).join(",")}]}`;
+      return new Response(text, { headers: { "content-type": "application/json" } });
+    })
+    .post("/v1/dead-letters/:name/redeliver", ({ params, body }) => {
+      const w = target(params.name);
+      if (!w) return noTarget(params.name);
+      const b = parseBody(body);
+      if (!b || (b.ids !== undefined && (!Array.isArray(b.ids) || !b.ids.every((x) => typeof x === "string")))) {
+        return json(400, { error: 'expected {} (all) or {"ids":["<event id>", ...]}' });
+      }
+      const r = w.redeliver(b.ids ? new Set(b.ids as string[]) : null);
+      return json(202, { target: w.name, ...r });
+    })
+    .onError(({ code }) => {
+      if (code === "NOT_FOUND") return json(404, { error: "not found" });
+      if (code === "PARSE") return json(400, { error: "the body is not valid JSON" });
+    });
+}
+
+export type AdminApp = ReturnType<typeof createAdminApp>;
