@@ -45,7 +45,7 @@ function makeJournal(dataDir: string, events: number): number {
       size = 0;
     }
     const body = exampleBody("Room.CallbackAfterMemberEnter", 1_700_000_000_000 + seq);
-    const id = eventId(APP, "Room.CallbackAfterMemberEnter", Buffer.from(body));
+    const id = eventId(APP, "Room.CallbackAfterMemberEnter", Buffer.from(body)).hex;
     const head = envelopeHead({ id, type: "Room.CallbackAfterMemberEnter", sdkAppId: APP, roomId: "rid-123", eventTime: 1_700_000_000_000 + seq, receivedAt: new Date().toISOString(), clientIp: "127.0.0.1", optPlatform: "Web" });
     chunk += `{"seq":${seq},${head}${body}}\n`;
     if (chunk.length > 1 << 20) flush();

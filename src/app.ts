@@ -5,7 +5,7 @@ import type { Config } from "./config/schema.ts";
 import type { Journal } from "./journal/journal.ts";
 import type { SegmentWriter } from "./journal/writer.ts";
 import { CallbackIngest, type IngestReport } from "./callback/ingest.ts";
-import { callbackRoutes } from "./callback/route.ts";
+import { callbackHandler, callbackRoutes } from "./callback/route.ts";
 import { healthRoutes } from "./ops/health.ts";
 
 export interface AppDeps {
@@ -25,8 +25,9 @@ export function createApp(config: Config, deps: AppDeps) {
     now: deps.now ?? Date.now,
   });
   const state = { draining: false };
+  const handleCallback = callbackHandler(ingest, deps.onReport);
   const app = new Elysia()
-    .use(callbackRoutes(config.server.path, ingest, deps.onReport))
+    .use(callbackRoutes(config.server.path, handleCallback))
     .use(healthRoutes({ journal: deps.journal.writer, quarantine: deps.quarantine, state }))
     .onError(({ code, error }) => {
       if (code === "NOT_FOUND") return new Response("not found\n", { status: 404 });
@@ -36,7 +37,7 @@ export function createApp(config: Config, deps: AppDeps) {
         headers: { "content-type": "application/json; charset=utf-8" },
       });
     });
-  return { app, ingest, state };
+  return { app, ingest, state, handleCallback };
 }
 
 export type RoomhookApp = ReturnType<typeof createApp>;

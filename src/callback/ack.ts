@@ -28,14 +28,15 @@ export interface Answer {
   info: string;
 }
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+// Prebuilt Headers: converting an object literal on every answer showed in the profile.
+const JSON_HEADERS = new Headers({ "content-type": "application/json; charset=utf-8" });
 const OK_BODY = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}';
 
 export function ackBody(a: Answer): string {
   return a.code === 0 ? OK_BODY : JSON.stringify({ ActionStatus: "FAIL", ErrorInfo: a.info, ErrorCode: a.code });
 }
 
-const CLOSE_HEADERS = { ...JSON_HEADERS, connection: "close" };
+const CLOSE_HEADERS = new Headers({ "content-type": "application/json; charset=utf-8", connection: "close" });
 
 /**
  * `bodyUnread`: the answer was decided before the body was read (403 by address, 413 by length);

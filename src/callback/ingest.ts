@@ -178,9 +178,10 @@ export class CallbackIngest {
       if (problem) return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
     }
 
-    fields.id = eventId(app.sdk_app_id, command, bytes);
+    const id = eventId(app.sdk_app_id, command, bytes);
+    fields.id = id.hex;
     try {
-      const r = await this.deps.journal.ingest(fields.id, envelopeHead(fields), stored);
+      const r = await this.deps.journal.ingest(id, envelopeHead(fields), stored);
       return { answer: OK, outcome: r.duplicate ? "duplicate" : known ? "accepted" : "unknown_command", command, seq: r.seq };
     } catch (e) {
       return this.unavailable(ip, e, command);
@@ -194,7 +195,7 @@ export class CallbackIngest {
     stored: string,
     answer: Answer,
   ): Promise<IngestReport> {
-    fields.id = eventId(fields.sdkAppId, fields.type, bytes);
+    fields.id = eventId(fields.sdkAppId, fields.type, bytes).hex;
     fields.reason = answer.info;
     try {
       const seq = await this.deps.quarantine.append(envelopeHead(fields), stored);

@@ -22,28 +22,35 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
   return Buffer.concat(chunks);
 }
 
-export function callbackRoutes(path: string, ingest: CallbackIngest, onReport?: (r: IngestReport, ms: number) => void) {
-  const notAllowed = () =>
-    ackResponse(fail(405, ErrorCodes.METHOD_NOT_ALLOWED, "use POST for callbacks"));
+type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
+
+/**
+ * The callback handler as a plain (Request, server) -> Response function: the Elysia route below uses
+ * it (tests, app.handle), and serve.ts mounts the very same function as a native Bun route, which
+ * skips the framework's per-request context on the hot path.
+ */
+export function callbackHandler(ingest: CallbackIngest, onReport?: (r: IngestReport, ms: number) => void) {
+  return async (request: Request, server: PeerLookup): Promise<Response> => {
+    const started = performance.now();
+    const req: IncomingCallback = {
+      url: request.url,
+      remoteIp: () => server?.requestIP(request)?.address,
+      headers: request.headers,
+      readBody: (limit) => readLimited(request, limit),
+    };
+    const report = await ingest.handle(req);
+    onReport?.(report, performance.now() - started);
+    return ackResponse(report.answer, report.bodyUnread);
+  };
+}
+
+export const methodNotAllowed = () => ackResponse(fail(405, ErrorCodes.METHOD_NOT_ALLOWED, "use POST for callbacks"));
+
+export function callbackRoutes(path: string, handler: ReturnType<typeof callbackHandler>) {
   return new Elysia({ name: "callback" })
-    .post(
-      path,
-      async ({ request, server }) => {
-        const started = performance.now();
-        const req: IncomingCallback = {
-          url: request.url,
-          remoteIp: () => server?.requestIP(request)?.address,
-          headers: request.headers,
-          readBody: (limit) => readLimited(request, limit),
-        };
-        const report = await ingest.handle(req);
-        onReport?.(report, performance.now() - started);
-        return ackResponse(report.answer, report.bodyUnread);
-      },
-      { parse: "none" },
-    )
-    .get(path, notAllowed)
-    .put(path, notAllowed)
-    .delete(path, notAllowed)
-    .patch(path, notAllowed);
+    .post(path, ({ request, server }) => handler(request, server), { parse: "none" })
+    .get(path, methodNotAllowed)
+    .put(path, methodNotAllowed)
+    .delete(path, methodNotAllowed)
+    .patch(path, methodNotAllowed);
 }

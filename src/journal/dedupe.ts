@@ -2,7 +2,8 @@
 // generations of typed-array sets, the older dropped whole when the newer fills up). An id whose
 // write is still in flight maps to that write, so a duplicate is answered only once the original is
 // durable, and fails with it if it fails.
-import { IdTable, idWords } from "./id-table.ts";
+import { IdTable } from "./id-table.ts";
+import type { EventId } from "./line.ts";
 
 export class DedupeWindow {
   private current: IdTable;
@@ -24,25 +25,23 @@ export class DedupeWindow {
   }
 
   /** A promise of the original's seq while it is being written, true when seen, undefined when new. */
-  lookup(id: string): Promise<number> | true | undefined {
+  lookup(id: EventId): Promise<number> | true | undefined {
     if (this.size <= 0) return undefined;
-    const pending = this.inFlight.get(id);
+    const pending = this.inFlight.get(id.hex);
     if (pending) return pending;
-    const w = idWords(id);
-    if (w && (this.current.has(w) || this.previous?.has(w))) return true;
+    if (this.current.has(id.words) || this.previous?.has(id.words)) return true;
     return undefined;
   }
 
-  track(id: string, write: Promise<number>): void {
+  track(id: EventId, write: Promise<number>): void {
     if (this.size <= 0) return;
-    this.inFlight.set(id, write);
+    this.inFlight.set(id.hex, write);
     write.then(
       () => {
-        this.inFlight.delete(id);
-        const w = idWords(id);
-        if (w) this.insert(w, 0);
+        this.inFlight.delete(id.hex);
+        this.insert(id.words, 0);
       },
-      () => this.inFlight.delete(id),
+      () => this.inFlight.delete(id.hex),
     );
   }
 

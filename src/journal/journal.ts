@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DedupeWindow } from "./dedupe.ts";
 import { recentIds } from "./recover.ts";
 import { SegmentWriter, type WriterOptions } from "./writer.ts";
+import type { EventId } from "./line.ts";
 
 export type IngestResult = { seq: number; duplicate: false } | { seq: number; duplicate: true };
 
@@ -18,7 +19,7 @@ export class Journal {
     this.dedupe.seed(recent.words, recent.count);
   }
 
-  async ingest(id: string, head: string, body: string): Promise<IngestResult> {
+  async ingest(id: EventId, head: string, body: string): Promise<IngestResult> {
     const seen = this.dedupe.lookup(id);
     if (seen === true) return { seq: 0, duplicate: true };
     if (seen !== undefined) return { seq: await seen, duplicate: true };

@@ -17,9 +17,16 @@ export interface EnvelopeFields {
  * Deterministic: the same callback (app, command, body bytes) always gets the same id, 128 bits of
  * SHA-256 as 32 hex digits. Length-prefixed, so no command text can make two inputs hash alike.
  */
-export function eventId(sdkAppId: number, type: string, body: Uint8Array): string {
+export function eventId(sdkAppId: number, type: string, body: Uint8Array): EventId {
   const digest = new Bun.CryptoHasher("sha256").update(`${sdkAppId}\n${type.length}:${type}\n`).update(body).digest();
-  return digest.toString("hex", 0, 16);
+  // The dedupe window keys on the same 128 bits as words; taking them here spares a hex round trip.
+  const words = new Uint32Array([digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)]);
+  return { hex: digest.toString("hex", 0, 16), words };
+}
+
+export interface EventId {
+  hex: string;
+  words: Uint32Array;
 }
 
 /**

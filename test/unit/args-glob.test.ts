@@ -166,22 +166,22 @@ describe("eventId", () => {
   const type = "Room.CallbackAfterMemberEnter";
 
   test("is 32 hex characters and deterministic", () => {
-    const id = eventId(1400000000, type, body);
+    const id = eventId(1400000000, type, body).hex;
     expect(id).toMatch(/^[0-9a-f]{32}$/);
-    expect(eventId(1400000000, type, enc(EXAMPLES["Room.CallbackAfterMemberEnter"]))).toBe(id);
+    expect(eventId(1400000000, type, enc(EXAMPLES["Room.CallbackAfterMemberEnter"])).hex).toBe(id);
   });
 
   test("differs for a different app, command or body", () => {
-    const id = eventId(1400000000, type, body);
-    expect(eventId(1400000001, type, body)).not.toBe(id);
-    expect(eventId(1400000000, "Room.CallbackAfterMemberLeave", body)).not.toBe(id);
-    expect(eventId(1400000000, type, enc(`${EXAMPLES["Room.CallbackAfterMemberEnter"]} `))).not.toBe(id);
+    const id = eventId(1400000000, type, body).hex;
+    expect(eventId(1400000001, type, body).hex).not.toBe(id);
+    expect(eventId(1400000000, "Room.CallbackAfterMemberLeave", body).hex).not.toBe(id);
+    expect(eventId(1400000000, type, enc(`${EXAMPLES["Room.CallbackAfterMemberEnter"]} `)).hex).not.toBe(id);
   });
 
   test("the field boundaries are not ambiguous", () => {
     // Same concatenated text, split differently between app id, type and body.
-    expect(eventId(1, "2a", enc("b"))).not.toBe(eventId(12, "a", enc("b")));
-    expect(eventId(1, "a", enc("bc"))).not.toBe(eventId(1, "ab", enc("c")));
+    expect(eventId(1, "2a", enc("b")).hex).not.toBe(eventId(12, "a", enc("b")).hex);
+    expect(eventId(1, "a", enc("bc")).hex).not.toBe(eventId(1, "ab", enc("c")).hex);
   });
 });
 
