@@ -58,21 +58,19 @@ export class DeadLetterLog {
   private queue: { line: string; done: () => void; fail: (e: Error) => void }[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushing = false;
-  private counted = -1;
+  private counted = 0;
 
   constructor(
     private readonly dataDir: string,
     readonly target: string,
   ) {
     this.path = join(deadLettersDir(dataDir), `${target}.jsonl`);
+    // Counted once here, before any append can race with the count, then kept up to date.
+    if (existsSync(this.path)) for (const l of readSegment({ firstSeq: 0, path: this.path })) if (l.complete) this.counted++;
   }
 
-  /** How many dead letters the file holds (counted once, then kept up to date). */
+  /** How many dead letters the file holds. */
   get count(): number {
-    if (this.counted < 0) {
-      this.counted = 0;
-      if (existsSync(this.path)) for (const l of readSegment({ firstSeq: 0, path: this.path })) if (l.complete) this.counted++;
-    }
     return this.counted;
   }
 
@@ -101,7 +99,7 @@ export class DeadLetterLog {
         }
         await this.fh.write(batch.map((b) => b.line).join(""));
         await this.fh.datasync();
-        if (this.counted >= 0) this.counted += batch.length;
+        this.counted += batch.length;
         for (const b of batch) b.done();
       } catch (e) {
         for (const b of batch) b.fail(e as Error);
@@ -137,7 +135,6 @@ export class DeadLetterLog {
       if (i >= from && entries.length < limit) entries.push(d);
       i++;
     }
-    this.counted = i;
     return { total: i, entries };
   }
 
