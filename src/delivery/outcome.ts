@@ -13,7 +13,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   const v = value.trim();
   if (v === "") return null;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
-  if (/^\d/.test(v)) return null; // "1.5", "-3" are not allowed forms
+  if (/^[-+\d]/.test(v)) return null; // "1.5", "-3": not delta-seconds, and an HTTP date starts with a day name
   const t = Date.parse(v);
   if (Number.isNaN(t)) return null;
   return Math.max(0, t - nowMs);

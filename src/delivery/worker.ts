@@ -12,7 +12,7 @@ import { DeadLetterLog } from "./dead-letters.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
 import { readEnvelope } from "./envelope.ts";
 import { JournalLineReader, type LinePos } from "./journal-reader.ts";
-import { roomKey, RoomScheduler, type QueuedEvent, type Room } from "./scheduler.ts";
+import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
 
 export interface WorkerDeps {
@@ -24,6 +24,8 @@ export interface WorkerDeps {
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
+  /** Memory bounds; the defaults suit production, tests shrink them to reach the edges. */
+  limits?: Partial<Limits>;
 }
 
 export type TargetState = "running" | "paused" | "open-circuit" | "half-open" | "stopped";
@@ -90,12 +92,13 @@ export class TargetWorker {
     this.name = config.name;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    const perRoom = 64;
+    const perRoom = deps.limits?.perRoom ?? 64;
     this.sched = new RoomScheduler({
       perRoom,
       maxEvents: Math.max(4096, config.max_in_flight * perRoom),
       maxBytes: 32 * 1024 * 1024,
       maxRooms: 50_000,
+      ...deps.limits,
     });
     this.breaker = CircuitBreaker.forSchedule(config.retry_delays_ms);
     this.dl = new DeadLetterLog(deps.dataDir, config.name);
