@@ -45,7 +45,19 @@ export class DedupeWindow {
     );
   }
 
+  /** Bumped whenever an id is added: tells the snapshotter whether there is anything new to save. */
+  version = 0;
+
+  /** The remembered ids, the older generation first, for a snapshot. */
+  exportIds(): { words: Uint32Array; count: number } {
+    const words = new Uint32Array((this.current.size + (this.previous?.size ?? 0)) * 4);
+    let count = this.previous ? this.previous.copyTo(words, 0) : 0;
+    count += this.current.copyTo(words, count * 4);
+    return { words, count };
+  }
+
   private insert(words: Uint32Array, off: number): void {
+    this.version++;
     if (this.current.size >= this.size) {
       this.previous = this.current;
       this.current = new IdTable(this.size);

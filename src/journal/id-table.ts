@@ -37,6 +37,17 @@ export class IdTable {
     }
   }
 
+  /** Copies every id into `out` from word `off` on; returns the number of ids copied. */
+  copyTo(out: Uint32Array, off: number): number {
+    let n = 0;
+    for (let i = 0; i < this.used.length; i++) {
+      if (!this.used[i]) continue;
+      out.set(this.words.subarray(i * 4, i * 4 + 4), off + n * 4);
+      n++;
+    }
+    return n;
+  }
+
   has(src: Uint32Array, off = 0): boolean {
     const a = src[off]!, b = src[off + 1]!, c = src[off + 2]!, d = src[off + 3]!;
     for (let i = (a ^ d) & this.mask; this.used[i]; i = (i + 1) & this.mask) {

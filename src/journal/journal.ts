@@ -3,20 +3,48 @@
 import { join } from "node:path";
 import { DedupeWindow } from "./dedupe.ts";
 import { recentIds } from "./recover.ts";
+import { readSnapshot, snapshotPath, writeSnapshot } from "./dedupe-snapshot.ts";
 import { SegmentWriter, type WriterOptions } from "./writer.ts";
 import type { EventId } from "./line.ts";
 
 export type IngestResult = { seq: number; duplicate: false } | { seq: number; duplicate: true };
 
+/** How often the dedupe snapshot is refreshed while ids change. */
+const SNAPSHOT_EVERY_MS = 5_000;
+
 export class Journal {
   readonly writer: SegmentWriter;
   readonly dedupe: DedupeWindow;
+  private readonly snapshotFile: string;
+  private snapshotVersion = -1;
+  private readonly timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: WriterOptions & { dedupeWindow: number }) {
     this.writer = new SegmentWriter(opts).open();
     this.dedupe = new DedupeWindow(opts.dedupeWindow);
-    const recent = recentIds(opts.dir, opts.dedupeWindow);
+    this.snapshotFile = snapshotPath(opts.dir);
+    if (opts.dedupeWindow <= 0) return;
+    // The snapshot holds the ids up to its seq; only the lines after it are read from the journal.
+    const snap = readSnapshot(this.snapshotFile);
+    const usable = snap !== null && snap.seq <= this.writer.headSeq;
+    if (usable) this.dedupe.seed(snap.words, snap.count);
+    const recent = recentIds(opts.dir, opts.dedupeWindow, usable ? snap.seq : 0);
     this.dedupe.seed(recent.words, recent.count);
+    this.timer = setInterval(() => this.saveSnapshot(), SNAPSHOT_EVERY_MS);
+    this.timer.unref?.();
+  }
+
+  /** Saves the dedupe ids when they changed; failures only cost the next start-up some time. */
+  saveSnapshot(): void {
+    if (this.dedupe.size <= 0 || this.dedupe.version === this.snapshotVersion) return;
+    const version = this.dedupe.version;
+    const { words, count } = this.dedupe.exportIds();
+    try {
+      writeSnapshot(this.snapshotFile, this.writer.headSeq, words, count);
+      this.snapshotVersion = version;
+    } catch {
+      // disk trouble shows in the journal's own health; nothing to add here
+    }
   }
 
   async ingest(id: EventId, head: string, body: string): Promise<IngestResult> {
@@ -28,8 +56,10 @@ export class Journal {
     return { seq: await write, duplicate: false };
   }
 
-  close(): Promise<void> {
-    return this.writer.close();
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.writer.close();
+    this.saveSnapshot();
   }
 }
 

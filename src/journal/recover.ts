@@ -96,23 +96,27 @@ const SEQ_PREFIX = [...Buffer.from('{"seq":')];
 const ID_PREFIX = [...Buffer.from(',"id":"')];
 const HEAD_BYTES = 7 + 20 + 7 + 32;
 
-/** Parses the id of the line starting at `p` into `out[off..]`; false when the line has another shape. */
-function lineId(buf: Buffer, p: number, out: Uint32Array, off: number): boolean {
+/**
+ * Parses the line starting at `p`: its id into `out[off..]`, returning its seq; -1 when the line has
+ * another shape.
+ */
+function lineSeqId(buf: Buffer, p: number, out: Uint32Array, off: number): number {
   // Byte loops, not Buffer.compare: a native call per line costs more than the comparison itself.
-  for (let k = 0; k < 7; k++) if (buf[p + k] !== SEQ_PREFIX[k]) return false;
+  for (let k = 0; k < 7; k++) if (buf[p + k] !== SEQ_PREFIX[k]) return -1;
   let q = p + 7;
-  while (q < buf.length && buf[q]! >= 48 && buf[q]! <= 57) q++;
-  if (q + 7 + 32 > buf.length) return false;
-  for (let k = 0; k < 7; k++) if (buf[q + k] !== ID_PREFIX[k]) return false;
-  return parseIdBytes(buf, q + 7, out, off);
+  let seq = 0;
+  while (q < buf.length && buf[q]! >= 48 && buf[q]! <= 57) seq = seq * 10 + (buf[q++]! - 48);
+  if (q + 7 + 32 > buf.length) return -1;
+  for (let k = 0; k < 7; k++) if (buf[q + k] !== ID_PREFIX[k]) return -1;
+  return parseIdBytes(buf, q + 7, out, off) ? seq : -1;
 }
 
 /**
- * The ids of the last `limit` events as 4 words each, oldest first, read backwards from the end
- * without building a string per line: start-up cost depends on the dedupe window, not on the
- * journal's size.
+ * The ids of the last `limit` events (only those with seq > `afterSeq`) as 4 words each, oldest
+ * first, read backwards from the end without building a string per line: start-up cost depends on
+ * the dedupe window, not on the journal's size.
  */
-export function recentIds(dir: string, limit: number): { words: Uint32Array; count: number } {
+export function recentIds(dir: string, limit: number, afterSeq = 0): { words: Uint32Array; count: number } {
   if (limit <= 0) return { words: new Uint32Array(0), count: 0 };
   const words = new Uint32Array(limit * 4);
   let slot = limit; // filled from the end, newest last
@@ -120,12 +124,13 @@ export function recentIds(dir: string, limit: number): { words: Uint32Array; cou
   const CHUNK = 4 * 1024 * 1024;
   const nls: number[] = [];
   const scratch = Buffer.allocUnsafe(CHUNK + HEAD_BYTES); // one buffer for every chunk: no page faults per chunk
-  for (let s = segs.length - 1; s >= 0 && slot > 0; s--) {
+  let reachedOlder = false;
+  for (let s = segs.length - 1; s >= 0 && slot > 0 && !reachedOlder; s--) {
     const fd = openSync(segs[s]!.path, "r");
     try {
       const size = fstatSync(fd).size;
       let end = size;
-      while (end > 0 && slot > 0) {
+      while (end > 0 && slot > 0 && !reachedOlder) {
         const start = Math.max(0, end - CHUNK);
         // Newlines are searched in [start, end); the overlap past `end` holds the head of the line
         // that starts right at a chunk boundary.
@@ -136,7 +141,13 @@ export function recentIds(dir: string, limit: number): { words: Uint32Array; cou
         for (let k = nls.length - 1; k >= 0 && slot > 0; k--) {
           const p = nls[k]! + 1;
           if (start + p >= size) continue;
-          if (lineId(buf, p, words, (slot - 1) * 4)) slot--;
+          const seq = lineSeqId(buf, p, words, (slot - 1) * 4);
+          if (seq < 0) continue;
+          if (seq <= afterSeq) {
+            reachedOlder = true;
+            break;
+          }
+          slot--;
         }
         end = start;
       }

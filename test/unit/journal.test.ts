@@ -9,6 +9,7 @@ import { recentIds, recoverTail } from "../../src/journal/recover.ts";
 import { listSegments, segmentName } from "../../src/journal/segments.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { idWords } from "../../src/journal/id-table.ts";
+import { readSnapshot, snapshotPath, writeSnapshot } from "../../src/journal/dedupe-snapshot.ts";
 import { JournalFollower } from "../../src/journal/follow.ts";
 import { verifyDir } from "../../src/cli/verify.ts";
 import { readLines, tempDir } from "../support/app.ts";
@@ -207,6 +208,58 @@ describe("dedupe window", () => {
     expect((await j.ingest(asId(x1), head(x1), "{}")).duplicate).toBe(true);
     expect((await j.ingest(asId(x2), head(x2), "{}")).seq).toBe(2);
     await j.close();
+  });
+});
+
+describe("dedupe snapshot", () => {
+  const asId = (hex: string) => ({ hex, words: idWords(hex)! });
+  const open = (d: string, window = 100) => new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: window });
+
+  test("a clean close saves the window; a crash's newer ids come from the journal tail", async () => {
+    const d = dir();
+    let j = open(d);
+    await j.ingest(asId(hexId("a")), head(hexId("a")), "{}");
+    await j.close(); // snapshot at seq 1
+    expect(readSnapshot(snapshotPath(d))!.seq).toBe(1);
+    j = open(d);
+    await j.ingest(asId(hexId("b")), head(hexId("b")), "{}");
+    await j.writer.close(); // a crash: no new snapshot, "b" only in the journal
+    expect(readSnapshot(snapshotPath(d))!.seq).toBe(1);
+    j = open(d);
+    expect((await j.ingest(asId(hexId("a")), head(hexId("a")), "{}")).duplicate).toBe(true);
+    expect((await j.ingest(asId(hexId("b")), head(hexId("b")), "{}")).duplicate).toBe(true);
+    expect((await j.ingest(asId(hexId("c")), head(hexId("c")), "{}")).seq).toBe(3);
+    await j.close();
+  });
+
+  test("a snapshot from the future (seq beyond the journal) or a damaged one is ignored", async () => {
+    const d = dir();
+    let j = open(d);
+    await j.ingest(asId(hexId("a")), head(hexId("a")), "{}");
+    await j.close();
+    const snap = readSnapshot(snapshotPath(d))!;
+    // claims to cover seq 99 and holds an id the journal never had: must not be trusted
+    const fake = new Uint32Array([...snap.words, ...idWords(hexId("ghost"))!]);
+    writeSnapshot(snapshotPath(d), 99, fake, snap.count + 1);
+    j = open(d);
+    expect((await j.ingest(asId(hexId("ghost")), head(hexId("ghost")), "{}")).duplicate).toBe(false);
+    expect((await j.ingest(asId(hexId("a")), head(hexId("a")), "{}")).duplicate).toBe(true);
+    await j.writer.close();
+    const bytes = readFileSync(snapshotPath(d));
+    bytes[bytes.length - 1]! ^= 0xff;
+    writeFileSync(snapshotPath(d), bytes);
+    expect(readSnapshot(snapshotPath(d))).toBeNull();
+    j = open(d);
+    expect((await j.ingest(asId(hexId("a")), head(hexId("a")), "{}")).duplicate).toBe(true);
+    await j.close();
+  });
+
+  test("a window of 0 writes no snapshot", async () => {
+    const d = dir();
+    const j = open(d, 0);
+    await j.ingest(asId(hexId("a")), head(hexId("a")), "{}");
+    await j.close();
+    expect(existsSync(snapshotPath(d))).toBe(false);
   });
 });
 

@@ -1,0 +1,50 @@
+// A snapshot of the dedupe window's ids, so start-up need not scan the last `window` journal lines
+// (about 45 MB for the default 100,000). Written on clean shutdown and every few seconds while ids
+// change; at start-up only the lines after the snapshot's seq are scanned. A missing, stale or
+// damaged snapshot only costs time: the full scan of the journal's tail is the fallback.
+import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+const MAGIC = 0x52484431; // "RHD1"
+const HEADER_WORDS = 6; // magic, seq (2 words), count, crc, reserved
+
+export function snapshotPath(journalDir: string): string {
+  return join(journalDir, "dedupe.snapshot");
+}
+
+/** Writes ids (4 words each, oldest first) known up to `seq`; atomic by rename, not fsynced (a lost snapshot is harmless). */
+export function writeSnapshot(path: string, seq: number, words: Uint32Array, count: number): void {
+  const body = words.subarray(0, count * 4);
+  const out = new Uint32Array(HEADER_WORDS + body.length);
+  out[0] = MAGIC;
+  out[1] = seq % 2 ** 32;
+  out[2] = Math.floor(seq / 2 ** 32);
+  out[3] = count;
+  out[4] = Bun.hash.crc32(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  out.set(body, HEADER_WORDS);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, new Uint8Array(out.buffer));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** The snapshot's seq and ids, or null when there is none or it does not check out. */
+export function readSnapshot(path: string): { seq: number; words: Uint32Array; count: number } | null {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    return null;
+  }
+  if (buf.length < HEADER_WORDS * 4 || buf.length % 4 !== 0) return null;
+  const all = new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  const count = all[3]!;
+  if (all[0] !== MAGIC || all.length !== HEADER_WORDS + count * 4) return null;
+  const words = all.subarray(HEADER_WORDS);
+  if (Bun.hash.crc32(new Uint8Array(words.buffer, words.byteOffset, words.byteLength)) !== all[4]) return null;
+  return { seq: all[1]! + all[2]! * 2 ** 32, words, count };
+}
