@@ -59,7 +59,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
 
   ensureDir(config.data_dir);
   // The fan-out starts after the journal opens; until then a commit has nobody to tell.
-  let onJournalCommit = () => {};
+  let onJournalCommit = (_records: number) => {};
   let journal: Journal;
   let quarantine: SegmentWriter;
   try {
@@ -68,7 +68,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
       durability: config.journal.durability,
       segmentBytes: config.journal.segment_bytes,
       dedupeWindow: config.dedupe.window,
-      onCommit: () => onJournalCommit(),
+      onCommit: (c) => onJournalCommit(c.records),
       onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
       onError: (e) => logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
       onRecovered: () => logger.info("journal: writable again"),
@@ -121,7 +121,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   let admin: ReturnType<typeof createAdminApp>;
   try {
     fanout = new Fanout(config.targets, { dataDir: config.data_dir, journalDir: jdir, headSeq, logger }).start();
-    onJournalCommit = () => fanout.nudge();
+    onJournalCommit = (records) => fanout.nudge(records);
     const adminListen = parseListen(config.admin.listen) as ListenAddress;
     admin = createAdminApp(config, { fanout, journalDir: jdir, headSeq }).listen({ hostname: adminListen.hostname, port: adminListen.port });
   } catch (e) {

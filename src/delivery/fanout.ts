@@ -1,6 +1,7 @@
 // All targets' workers: started with the service, reconciled on SIGHUP (added, removed, or changed
 // targets; a changed one restarts from its saved cursor), stopped on SIGTERM.
 import type { Config, TargetConfig } from "../config/schema.ts";
+import { DeliveryGovernor } from "./governor.ts";
 import { TargetWorker, type WorkerDeps } from "./worker.ts";
 
 export const STOP_GRACE_MS = 2000;
@@ -8,12 +9,12 @@ export const STOP_GRACE_MS = 2000;
 export class Fanout {
   private readonly workers = new Map<string, TargetWorker>();
   private reconciling: Promise<void> = Promise.resolve();
+  private readonly deps: WorkerDeps;
+  private readonly governor = new DeliveryGovernor();
 
-  constructor(
-    targets: readonly TargetConfig[],
-    private readonly deps: WorkerDeps,
-  ) {
-    for (const t of targets) this.workers.set(t.name, new TargetWorker(t, deps));
+  constructor(targets: readonly TargetConfig[], deps: WorkerDeps) {
+    this.deps = { governor: this.governor, ...deps };
+    for (const t of targets) this.workers.set(t.name, new TargetWorker(t, this.deps));
   }
 
   start(): this {
@@ -29,7 +30,9 @@ export class Fanout {
     return [...this.workers.values()];
   }
 
-  nudge(): void {
+  /** The journal committed `records` events: count them for the governor, and look now. */
+  nudge(records = 1): void {
+    this.governor.committed(records);
     for (const w of this.workers.values()) w.nudge();
   }
 

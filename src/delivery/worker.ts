@@ -11,6 +11,7 @@ import { loadCursor, saveCursor, saveCursorSync, type CursorState } from "./curs
 import { DeadLetterLog } from "./dead-letters.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
 import { readEnvelope } from "./envelope.ts";
+import type { DeliveryGovernor } from "./governor.ts";
 import { JournalLineReader, type LinePos } from "./journal-reader.ts";
 import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
+  /** Shared by all targets: yields the event loop to the ingest during bursts. */
+  governor?: DeliveryGovernor;
   /** Memory bounds; the defaults suit production, tests shrink them to reach the edges. */
   limits?: Partial<Limits>;
 }
@@ -52,6 +55,7 @@ const SAVE_EVERY_MS = 250;
 const POLL_MS = 50;
 const LINES_PER_PUMP = 4096;
 const MAX_REDELIVERY_BATCH = 1000;
+const GOVERNOR_RETRY_MS = 10;
 
 export class TargetWorker {
   readonly name: string;
@@ -270,6 +274,10 @@ export class TargetWorker {
 
   private dispatch(now: number): void {
     while (this.inFlight < this.config.max_in_flight && !this.paused) {
+      if (this.deps.governor && !this.deps.governor.take()) {
+        this.arm(now, now + GOVERNOR_RETRY_MS);
+        break;
+      }
       if (!this.breaker.allow(now)) break;
       const room = this.sched.take();
       if (!room) {
@@ -367,8 +375,8 @@ export class TargetWorker {
   }
 
   /** One timer for the earliest retry or the breaker's probe. */
-  private arm(now: number): void {
-    let at = this.sched.nextWake();
+  private arm(now: number, soon = Infinity): void {
+    let at = Math.min(soon, this.sched.nextWake());
     if (this.breaker.reopensAt) at = Math.min(at, Math.max(this.breaker.reopensAt, now));
     if (!Number.isFinite(at) || at - now <= 0 || at - now >= POLL_MS) return; // the poll covers it
     if (this.wakeTimer && this.wakeAt <= at) return;
