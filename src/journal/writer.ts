@@ -49,16 +49,40 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** A batch written to the file whose fdatasync has not been settled yet. */
+interface InFlight {
+  batch: Pending[];
+  firstSeq: number;
+  startSize: number;
+  endSize: number;
+  started: number;
+  done: boolean;
+  err: Error | null;
+  /** Set when an earlier batch failed and this one was rejected with it. */
+  dead: boolean;
+}
+
+/**
+ * How many fdatasyncs may overlap. With one, a batch that formed during a sync waits for it to end
+ * before it is even written; with two it is written and its sync issued at once, which the kernel
+ * overlaps with the running one (measured: more acknowledgements per second at the same latency).
+ * Acknowledgements still go out strictly in seq order.
+ */
+const MAX_SYNCS_IN_FLIGHT = 2;
+
 export class SegmentWriter {
   private fd = -1;
   private segment!: SegmentInfo;
-  private size = 0;
+  /** The next seq to acknowledge. */
   private nextSeq = 1;
+  /** End of the current segment and next seq to write, counting batches written but not yet synced. */
+  private writeSize = 0;
+  private writeSeq = 1;
   private pending: Pending[] = [];
-  private flushing = false;
+  private inFlight: InFlight[] = [];
   private scheduled = false;
   private closed = false;
-  /** Set after a failed batch: the file may hold bytes past `size` that must be cut first. */
+  /** Set after a failed cut: the file may hold bytes past `writeSize` that must go first. */
   private dirty = false;
   private lastError: JournalWriteError | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
@@ -74,10 +98,10 @@ export class SegmentWriter {
   open(): this {
     ensureDir(this.opts.dir);
     const tail = recoverTail(this.opts.dir, this.opts.onCut);
-    this.nextSeq = tail.nextSeq;
+    this.nextSeq = this.writeSeq = tail.nextSeq;
     if (tail.segment) {
       this.segment = tail.segment;
-      this.size = tail.size;
+      this.writeSize = tail.size;
       this.fd = openSync(this.segment.path, "a", 0o600);
     } else {
       this.openSegment(this.nextSeq);
@@ -91,7 +115,7 @@ export class SegmentWriter {
   get error(): JournalWriteError | null {
     return this.lastError;
   }
-  /** The seq the next appended record will get. */
+  /** The seq of the last acknowledged record (0 when there is none). */
   get headSeq(): number {
     return this.nextSeq - 1;
   }
@@ -107,7 +131,7 @@ export class SegmentWriter {
     if (this.closed) return Promise.reject(new JournalWriteError("journal is closed", "ECLOSED"));
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ head, body, resolve, reject });
-      if (!this.flushing && !this.scheduled) {
+      if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not setTimeout: Bun's shortest timer costs ~1.2 ms per hop.
         setImmediate(() => this.flush());
@@ -127,30 +151,32 @@ export class SegmentWriter {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = fd;
     this.segment = { firstSeq, path };
-    this.size = 0;
+    this.writeSize = 0;
   }
 
   private flush(): void {
     this.scheduled = false;
-    if (this.flushing || this.pending.length === 0) {
+    if (this.pending.length === 0 || this.inFlight.length >= MAX_SYNCS_IN_FLIGHT) {
       this.notifyDrained();
       return;
     }
-    this.flushing = true;
+    const firstSeq = this.writeSeq;
+    let text = "";
+    for (let i = 0; i < this.pending.length; i++) text += renderLine(firstSeq + i, this.pending[i]!.head, this.pending[i]!.body);
+    const buf = Buffer.from(text, "utf8");
+    const rollNeeded = this.writeSize > 0 && this.writeSize + buf.length > this.opts.segmentBytes;
+    // A roll closes the old fd: wait until no sync is running on it (settle() calls flush again).
+    if (rollNeeded && this.inFlight.length > 0) return;
     const batch = this.pending;
     this.pending = [];
-    const firstSeq = this.nextSeq;
-    let text = "";
-    for (let i = 0; i < batch.length; i++) text += renderLine(firstSeq + i, batch[i]!.head, batch[i]!.body);
-    const buf = Buffer.from(text, "utf8");
     const started = performance.now();
-    let startSize = this.size;
+    let startSize = this.writeSize;
     try {
       if (this.dirty) {
-        ftruncateSync(this.fd, this.size);
+        ftruncateSync(this.fd, this.writeSize);
         this.dirty = false;
       }
-      if (this.size > 0 && this.size + buf.length > this.opts.segmentBytes) {
+      if (rollNeeded) {
         // The old segment is complete and, in fsync mode, already synced; in write mode sync it now
         // so a roll never leaves an older segment behind in the page cache only.
         if (this.opts.durability === "write") fdatasyncSync(this.fd);
@@ -160,51 +186,80 @@ export class SegmentWriter {
       this.dirty = true;
       let off = 0;
       while (off < buf.length) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
+      this.dirty = false;
     } catch (e) {
-      this.fail(batch, startSize, e);
+      this.cut(startSize);
+      this.failBatch(batch, e);
+      this.afterSettle();
       return;
     }
+    const entry: InFlight = { batch, firstSeq, startSize, endSize: startSize + buf.length, started, done: false, err: null, dead: false };
+    this.writeSize = entry.endSize;
+    this.writeSeq = firstSeq + batch.length;
+    this.inFlight.push(entry);
     if (this.opts.durability === "write") {
-      this.commit(batch, firstSeq, startSize + buf.length, buf.length, started);
+      entry.done = true;
+      this.settle();
       return;
     }
     this.io.fdatasync(this.fd, (err) => {
-      if (err) this.fail(batch, startSize, err);
-      else this.commit(batch, firstSeq, startSize + buf.length, buf.length, started);
+      if (entry.dead) return;
+      entry.done = true;
+      entry.err = err;
+      this.settle();
     });
+    // Room for another overlapping sync: let what arrives meanwhile go out without waiting.
+    if (this.pending.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
-  private commit(batch: Pending[], firstSeq: number, newSize: number, bytes: number, started: number): void {
-    this.dirty = false;
-    this.size = newSize;
-    this.nextSeq = firstSeq + batch.length;
-    if (this.lastError) this.recovered();
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(firstSeq + i);
-    this.opts.onCommit?.({ records: batch.length, bytes, syncMs: performance.now() - started });
-    this.afterBatch();
+  /** Acknowledges finished batches in seq order; a failed one takes every later one down with it. */
+  private settle(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0]!.done) {
+      const e = this.inFlight.shift()!;
+      if (e.err) {
+        // Later batches were written after this one: cut them all and reject them; their data may
+        // be durable, but nothing after an unacknowledged gap may stay in the journal.
+        const later = this.inFlight.splice(0);
+        for (const l of later) l.dead = true;
+        this.writeSeq = e.firstSeq;
+        this.cut(e.startSize);
+        this.failBatch(e.batch, e.err);
+        for (const l of later) this.failBatch(l.batch, e.err);
+        break;
+      }
+      this.nextSeq = e.firstSeq + e.batch.length;
+      if (this.lastError) this.recovered();
+      for (let i = 0; i < e.batch.length; i++) e.batch[i]!.resolve(e.firstSeq + i);
+      this.opts.onCommit?.({ records: e.batch.length, bytes: e.endSize - e.startSize, syncMs: performance.now() - e.started });
+    }
+    this.afterSettle();
   }
 
-  /** A failed batch gives back its seqs and its bytes: nothing unacknowledged stays in the journal. */
-  private fail(batch: Pending[], goodSize: number, e: unknown): void {
-    const code = (e as NodeJS.ErrnoException).code;
-    const err = new JournalWriteError(`journal write failed: ${(e as Error).message}`, code);
-    this.size = goodSize;
+  /** Cuts the file back to `goodSize`: nothing unacknowledged stays in the journal. */
+  private cut(goodSize: number): void {
+    this.writeSize = goodSize;
     try {
       ftruncateSync(this.fd, goodSize);
       this.dirty = false;
     } catch {
       this.dirty = true; // cut again before the next write
     }
+  }
+
+  private failBatch(batch: Pending[], e: unknown): void {
+    const code = (e as NodeJS.ErrnoException).code;
+    const err = new JournalWriteError(`journal write failed: ${(e as Error).message}`, code);
     const first = this.lastError === null;
     this.lastError = err;
     if (first) this.opts.onError?.(err);
     for (const p of batch) p.reject(err);
     this.startProbe();
-    this.afterBatch();
   }
 
-  private afterBatch(): void {
-    this.flushing = false;
+  private afterSettle(): void {
     if (this.pending.length > 0) this.flush();
     else this.notifyDrained();
   }
@@ -223,11 +278,11 @@ export class SegmentWriter {
   private startProbe(): void {
     if (this.probeTimer) return;
     this.probeTimer = setInterval(() => {
-      if (this.flushing || !this.lastError) return;
+      if (this.inFlight.length > 0 || !this.lastError) return;
       const probe = join(this.opts.dir, ".probe");
       try {
         if (this.dirty) {
-          ftruncateSync(this.fd, this.size);
+          ftruncateSync(this.fd, this.writeSize);
           this.dirty = false;
         }
         fdatasyncSync(this.fd);
@@ -249,8 +304,12 @@ export class SegmentWriter {
     this.probeTimer.unref?.();
   }
 
+  private get idle(): boolean {
+    return this.inFlight.length === 0 && this.pending.length === 0 && !this.scheduled;
+  }
+
   private notifyDrained(): void {
-    if (this.flushing || this.pending.length > 0 || this.scheduled) return;
+    if (!this.idle) return;
     const w = this.drainWaiters;
     this.drainWaiters = [];
     for (const f of w) f();
@@ -258,7 +317,7 @@ export class SegmentWriter {
 
   /** Waits for every queued append to be written (or failed). */
   drain(): Promise<void> {
-    if (!this.flushing && !this.scheduled && this.pending.length === 0) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((r) => this.drainWaiters.push(r));
   }
 

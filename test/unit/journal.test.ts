@@ -1,7 +1,7 @@
 // The journal on a real directory: group commit, rolls, recovery of torn tails, seq across restarts,
 // the dedupe window rebuilt from the tail, and the follower used by tail -f.
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { Journal } from "../../src/journal/journal.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
@@ -112,6 +112,79 @@ describe("SegmentWriter", () => {
     await w.close();
     expect(await Promise.all(pending)).toHaveLength(50);
     expect(readLines(d)).toHaveLength(50);
+  });
+});
+
+describe("overlapping syncs", () => {
+  /** fdatasync calls are held until the test settles them, in any order. */
+  function heldIo() {
+    const calls: ((err: NodeJS.ErrnoException | null) => void)[] = [];
+    const io = {
+      writeSync: (fd: number, buf: Buffer, off: number, len: number) => writeSync(fd, buf, off, len),
+      fdatasync: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void calls.push(cb),
+    };
+    return { io, calls };
+  }
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  test("a later batch is acknowledged only after the earlier one, even when its sync ends first", async () => {
+    const d = dir();
+    const { io, calls } = heldIo();
+    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, io }).open();
+    const order: number[] = [];
+    const a = w.append(head("a"), "{}").then((s) => order.push(s));
+    await tick();
+    const b = w.append(head("b"), "{}").then((s) => order.push(s));
+    await tick();
+    expect(calls).toHaveLength(2); // two syncs overlap
+    calls[1]!(null);
+    await tick();
+    expect(order).toEqual([]); // b waits for a
+    calls[0]!(null);
+    await Promise.all([a, b]);
+    expect(order).toEqual([1, 2]);
+  });
+
+  test("when the earlier sync fails, the later batch fails too and both are cut from the file", async () => {
+    const d = dir();
+    const { io, calls } = heldIo();
+    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, io }).open();
+    const a = w.append(head("a"), '{"n":1}');
+    await tick();
+    const b = w.append(head("b"), '{"n":2}');
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[0]!(Object.assign(new Error("EIO: i/o error"), { code: "EIO" }));
+    await expect(a).rejects.toThrow("EIO");
+    await expect(b).rejects.toThrow("EIO");
+    calls[1]!(null); // a late success of a batch already given up must change nothing
+    await tick();
+    expect(readLines(d)).toHaveLength(0);
+    expect(w.healthy).toBe(false);
+    const c = w.append(head("c"), '{"n":3}');
+    await tick();
+    calls[2]!(null);
+    expect(await c).toBe(1);
+    expect(readLines(d).map((l) => l.seq)).toEqual([1]);
+  });
+
+  test("at most two syncs run at once; the third batch waits", async () => {
+    const d = dir();
+    const { io, calls } = heldIo();
+    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, io }).open();
+    const ps = [w.append(head("a"), "{}")];
+    await tick();
+    ps.push(w.append(head("b"), "{}"));
+    await tick();
+    ps.push(w.append(head("c"), "{}"));
+    await tick();
+    expect(calls).toHaveLength(2);
+    calls[0]!(null);
+    await tick();
+    expect(calls).toHaveLength(3);
+    calls[1]!(null);
+    calls[2]!(null);
+    expect(await Promise.all(ps)).toEqual([1, 2, 3]);
   });
 });
 
