@@ -1,5 +1,6 @@
 // End-to-end helpers: run the compiled binary dist/roomhook exactly as an operator would (its own
 // process, a TOML file, a temp data_dir, a loopback port) and talk to it over real sockets.
+import { EXAMPLES } from "../../src/callback/examples.ts";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -552,21 +553,12 @@ export function journalText(dataDir: string, sub: "journal" | "quarantine" = "jo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bodies: the six official examples (reference §2, made valid JSON, quirks kept)
+// Bodies: the six official examples (src/callback/examples.ts), the update one pretty-printed as on
+// Tencent's page, so one of them spans several lines as a real sender may send it.
 
 export const OFFICIAL_EXAMPLES: Record<string, string> = {
-  "Room.CallbackAfterCreateRoom":
-    '{"CallbackCommand":"Room.CallbackAfterCreateRoom","Operator_Account":"admin","RoomInfo":{"RoomId":"tandy-test-rest","RoomName":"tandy-test-rest","RoomType":"Meeting","Owner_Account":"user3","MaxMemberCount":300,"MaxSeatCount":16,"IsVideoDisabled":true,"IsAudioDisabled":true,"IsMessageDisabled":true,"IsScreenSharingDisabled":true,"IsCloudRecordingDisabled":true,"CustomInfo":"custom123","ScheduleStartTime":1703589922,"ScheduleEndTime":1703593522,"RoomStatus":"Running","IsSeatEnabled":true,"TakeSeatMode":"ApplyToTake","CreateTime":1703589922},"ScheduleInviteeList_Account":["user2","user3","user3"],"EventTime":1703589922780}',
-  "Room.CallbackAfterDestroyRoom":
-    '{"CallbackCommand":"Room.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"tandy-test-rest","EventTime":1703589922780}',
-  "Room.CallbackAfterUpdateRoomInfo":
-    '{\n  "CallbackCommand": "Room.CallbackAfterUpdateRoomInfo",\n  "Operator_Account": "bob",\n  "RoomInfo": {\n    "RoomId": "rid-123", "RoomName": "rname-123", "Owner_Account": "jack", "TakeSeatMode": "FreeToTake",\n    "MaxMemberCount": 300, "IsVideoDisabled": false, "IsAudioDisabled": false, "IsMessageDisabled": false,\n    "IsScreenSharingDisabled": false, "IsCloudRecordingDisabled": "false", "CustomInfo": "123"\n  },\n  "EventTime": 1670574414123\n}',
-  "Room.CallbackAfterMemberEnter":
-    '{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"user1","RoomId":"rid-123","MemberCount":20,"Type":"Enter","MemberList_Account":["user1"],"EventTime":1670574414123}',
-  "Room.CallbackAfterMemberLeave":
-    '{"CallbackCommand":"Room.CallbackAfterMemberLeave","Operator_Account":"user1","RoomId":"rid-123","MemberCount":20,"Type":"Leave","MemberList_Account":["user1"],"Reason":"xxxx","EventTime":1670574414123}',
-  "Mic.CallbackAfterSeatInfoChanged":
-    '{"CallbackCommand":"Mic.CallbackAfterSeatInfoChanged","Operator_Account":"user1","RoomId":"rid-123","SeatList":[{"Index":1,"Member_Account":144115233775727695,"IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false}],"EventTime":1670574414123}',
+  ...EXAMPLES,
+  "Room.CallbackAfterUpdateRoomInfo": JSON.stringify(JSON.parse(EXAMPLES["Room.CallbackAfterUpdateRoomInfo"]), null, 2),
 };
 
 let uniq = 0;
