@@ -39,8 +39,8 @@ export function ackBody(a: Answer): string {
 const CLOSE_HEADERS = new Headers({ "content-type": "application/json; charset=utf-8", connection: "close" });
 
 /**
- * `bodyUnread`: the answer was decided before the body was read (403 by address, 413 by length);
- * closing the connection stops the client from streaming the rest into a socket nobody reads, which
+ * `bodyUnread`: the answer was decided and the rest of the body was too big to read and drop;
+ * closing the connection stops the client from streaming it into a socket nobody reads, which
  * would otherwise hold the connection (and a graceful shutdown) until the idle timeout.
  */
 export function ackResponse(a: Answer, bodyUnread = false): Response {

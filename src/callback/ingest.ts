@@ -13,6 +13,7 @@ import { parseQuery, Q } from "./query.ts";
 import { checkSign, type SignProblem } from "./sign.ts";
 import { canonicalCommand, isKnownCommand } from "./schemas.ts";
 import { BodyValidators } from "./validate.ts";
+import { DISCARD_MAX_BYTES } from "./body.ts";
 
 export interface IncomingCallback {
   url: string;
@@ -21,6 +22,8 @@ export interface IncomingCallback {
   headers: Headers;
   /** Reads the body, or returns null once it has grown past `limit` bytes. */
   readBody(limit: number): Promise<Uint8Array | null>;
+  /** Reads what is left of a refused body and drops it; false when it was too much to read. */
+  discardBody(): Promise<boolean>;
 }
 
 export type Outcome =
@@ -112,14 +115,12 @@ export class CallbackIngest {
     // Resolved only when the allowlist or a log line needs it.
     let ipCache: string | undefined | null = null;
     const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req)) : ipCache);
-    if (s.allowed !== ANY && !s.allowed(ip())) {
-      return { ...this.reject(ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed")), bodyUnread: true };
-    }
+    if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
 
     const declared = req.headers.get("content-length");
-    if (declared !== null && Number(declared) > s.maxBody) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
+    if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
     const bytes = await req.readBody(s.maxBody);
-    if (bytes === null) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
+    if (bytes === null) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
 
     const q = parseQuery(req.url);
     const appParam = q.get(Q.sdkAppId);
@@ -214,6 +215,14 @@ export class CallbackIngest {
     const answer = fail(503, E.JOURNAL_UNAVAILABLE, "the journal cannot write; retry later");
     this.deps.logger.error({ status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip() }, "callback not stored");
     return { answer, outcome: "unavailable", command };
+  }
+
+  /** A refusal decided before the body was read: drop the rest of the body when it is not huge. */
+  private async refuseUnread(req: IncomingCallback, ip: () => string | undefined, answer: Answer): Promise<IngestReport> {
+    const report = this.reject(ip, answer);
+    const declared = Number(req.headers.get("content-length") ?? 0);
+    const drained = declared <= DISCARD_MAX_BYTES && (await req.discardBody());
+    return { ...report, bodyUnread: !drained };
   }
 
   private reject(ip: () => string | undefined, answer: Answer, sdkAppId?: number): IngestReport {

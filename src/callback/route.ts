@@ -3,24 +3,7 @@
 import { Elysia } from "elysia";
 import { ErrorCodes, ackResponse, fail } from "./ack.ts";
 import type { CallbackIngest, IncomingCallback, IngestReport } from "./ingest.ts";
-
-/** Reads a request body, giving up (null) as soon as it exceeds `limit` bytes. */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array | null> {
-  if (request.headers.has("content-length")) {
-    // The length was checked against the limit already, and Bun enforces it.
-    const buf = new Uint8Array(await request.arrayBuffer());
-    return buf.length > limit ? null : buf;
-  }
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.length;
-    if (total > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
+import { discardBody, readLimited } from "./body.ts";
 
 type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
 
@@ -37,6 +20,7 @@ export function callbackHandler(ingest: CallbackIngest, onReport?: (r: IngestRep
       remoteIp: () => server?.requestIP(request)?.address,
       headers: request.headers,
       readBody: (limit) => readLimited(request, limit),
+      discardBody: () => discardBody(request),
     };
     const report = await ingest.handle(req);
     onReport?.(report, performance.now() - started);
