@@ -1,10 +1,8 @@
 // `roomhook serve`: open the journal, start the listener, and own the process's signals.
-import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
-import { methodNotAllowed } from "../callback/route.ts";
+import { readTls, startListener, tlsFingerprint } from "../ops/listener.ts";
 import { ConfigError } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
 import { Journal, journalDir, quarantineDir } from "../journal/journal.ts";
 import { SegmentWriter } from "../journal/writer.ts";
 import { ensureDir } from "../journal/segments.ts";
@@ -31,11 +29,6 @@ SIGHUP re-reads the config file (apps, tokens, allowlist, log level, targets).`;
 
 /** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec. */
 const DRAIN_TIMEOUT_MS = 10_000;
-
-function tlsOptions(c: Config) {
-  if (!c.server.tls_cert || !c.server.tls_key) return undefined;
-  return { cert: readFileSync(c.server.tls_cert, "utf8"), key: readFileSync(c.server.tls_key, "utf8") };
-}
 
 export async function serve(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const { flags } = parseFlags(argv, { ...CONFIG_FLAGS, help: "boolean" }, { h: "help" });
@@ -86,30 +79,11 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   }
 
   const { app, ingest, state, handleCallback } = createApp(config, { journal, quarantine, logger });
+  const handlers = { handleCallback, fetch: (request: Request) => app.handle(request) };
+  let tls = readTls(config);
   let server: Server<undefined>;
   try {
-    server = Bun.serve({
-      hostname: listen.hostname,
-      port: listen.port,
-      tls: tlsOptions(config),
-      development: false,
-      // Our own check answers 413 (Tencent-style body, a log line) from Content-Length before reading,
-      // and cuts chunked bodies while streaming; Bun's limit must never pre-empt it with a bare 413.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      idleTimeout: 30,
-      // The callback path is a native route to the same handler the Elysia app mounts: measured
-      // faster under load than going through the framework; everything else is the Elysia app.
-      routes: {
-        [config.server.path]: {
-          POST: handleCallback,
-          GET: methodNotAllowed,
-          PUT: methodNotAllowed,
-          DELETE: methodNotAllowed,
-          PATCH: methodNotAllowed,
-        },
-      },
-      fetch: (request) => app.handle(request),
-    });
+    server = startListener(config, listen.port, listen.hostname, tls, handlers);
   } catch (e) {
     logger.fatal({ err: (e as Error).message, listen: config.server.listen }, "cannot listen");
     await journal.close();
@@ -193,6 +167,19 @@ export async function serve(argv: string[], env: Record<string, string | undefin
     process.on("SIGHUP", () => {
       try {
         const next = loadFromFlags(flags as Flags, env).config;
+        if (next.server.listen !== config.server.listen || next.server.path !== config.server.path || next.data_dir !== config.data_dir) {
+          logger.warn("server.listen, server.path and data_dir take effect only after a restart");
+        }
+        // New TLS files: a fresh listener on the same port takes new connections, the old one drains.
+        const nextTls = readTls(next);
+        if (tlsFingerprint(nextTls) !== tlsFingerprint(tls)) {
+          const fresh = startListener(config, server.port!, server.hostname!, nextTls, handlers);
+          const old = server;
+          server = fresh;
+          tls = nextTls;
+          void old.stop(false);
+          logger.info({ tls: Boolean(nextTls) }, "TLS material reloaded; the old listener is draining");
+        }
         ingest.update(next);
         logger.level = next.log.level;
         config.admin.token = next.admin.token;
