@@ -9,7 +9,7 @@ import { JournalWriteError } from "../journal/writer.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { SegmentWriter } from "../journal/writer.ts";
 import { ErrorCodes as E, OK, fail, type Answer } from "./ack.ts";
-import { parseQuery, Q } from "./query.ts";
+import { parseQuery } from "./query.ts";
 import { checkSign, type SignProblem } from "./sign.ts";
 import { canonicalCommand, isKnownCommand } from "./schemas.ts";
 import { BodyValidators } from "./validate.ts";
@@ -123,13 +123,13 @@ export class CallbackIngest {
     if (bytes === null) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
 
     const q = parseQuery(req.url);
-    const appParam = q.get(Q.sdkAppId);
+    const appParam = q.sdkAppId;
     if (!appParam) return this.reject(ip, fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing"));
     const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
     if (!app) return this.reject(ip, fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver"));
 
     if (app.token !== undefined) {
-      const problem = checkSign(app.token, q.get(Q.sign), q.get(Q.requestTime), Math.floor(this.deps.now() / 1000), app.sign_window_s);
+      const problem = checkSign(app.token, q.sign, q.requestTime, Math.floor(this.deps.now() / 1000), app.sign_window_s);
       if (problem) return this.reject(ip, SIGN_ANSWERS[problem], app.sdk_app_id);
     }
 
@@ -146,7 +146,7 @@ export class CallbackIngest {
     }
     const obj = body as Record<string, unknown>;
 
-    const queryCmd = q.get(Q.command);
+    const queryCmd = q.command;
     const bodyCmd = obj.CallbackCommand;
     const fields: EnvelopeFields = {
       id: "",
@@ -155,8 +155,8 @@ export class CallbackIngest {
       roomId: roomIdOf(obj),
       eventTime: Number.isSafeInteger(obj.EventTime) ? (obj.EventTime as number) : null,
       receivedAt: new Date(this.deps.now()).toISOString(),
-      clientIp: q.get(Q.clientIp) ?? null,
-      optPlatform: q.get(Q.optPlatform) ?? null,
+      clientIp: q.clientIp ?? null,
+      optPlatform: q.optPlatform ?? null,
     };
     const stored = singleLine(text);
 
