@@ -1,7 +1,7 @@
 // Fan-out end to end: the compiled binary delivering to real local HTTP targets (Bun.serve on
 // 127.0.0.1:0). Signatures are checked with the reference `standardwebhooks` package.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import type { Server } from "bun";
@@ -354,6 +354,46 @@ describe("fan-out", () => {
       expect((await admin(rh, "POST", "/v1/targets/t/pause", undefined, ADMIN_TOKEN)).json.state).toBe("paused");
     } finally {
       s.stop();
+      expect(await rh.stop()).toBe(0);
+    }
+  }, 30_000);
+  test("SIGHUP adds, changes and removes targets; an invalid file changes nothing", async () => {
+    const a = sink();
+    const b = sink();
+    const dataDir = join(tempDir("fo"), "data");
+    const rh = await start(dataDir, [{ name: "a", url: a.url }]);
+    const reload = async (targets: TargetToml[], expectOk = true) => {
+      writeFileSync(rh.configPath!, config(dataDir, targets));
+      const from = rh.logs.length;
+      rh.proc.kill("SIGHUP");
+      await rh.waitForLog((l) => l.msg === (expectOk ? "configuration reloaded" : "reload failed; keeping the running configuration"), 5000, from);
+    };
+    try {
+      await send(rh, ["hup-1"], 2);
+      await until("a has 2", () => a.got.length === 2);
+
+      await reload([{ name: "a", url: a.url }, { name: "b", url: b.url }]);
+      await send(rh, ["hup-2"], 2);
+      await until("a has 4, b has the 2 new ones", () => a.got.length === 4 && b.got.length === 2);
+      expect(b.seqs()).toEqual([3, 4]); // a new target starts at the journal's end
+
+      // "a" now points at b's sink: a changed target restarts from its saved cursor
+      await reload([{ name: "a", url: b.url }, { name: "b", url: b.url }]);
+      await send(rh, ["hup-3"], 1);
+      await until("both deliveries of seq 5 reach b", () => b.seqs().filter((x) => x === 5).length === 2);
+      expect(a.got.length).toBe(4);
+
+      await reload([{ name: "b", url: b.url }]);
+      const statuses = await admin(rh, "GET", "/v1/targets");
+      expect(statuses.json.targets.map((t: { name: string }) => t.name)).toEqual(["b"]);
+
+      writeFileSync(rh.configPath!, "this is [not toml");
+      const from = rh.logs.length;
+      rh.proc.kill("SIGHUP");
+      await rh.waitForLog((l) => l.msg === "reload failed; keeping the running configuration", 5000, from);
+      await send(rh, ["hup-4"], 1);
+      await until("b still delivers after a failed reload", () => b.seqs().includes(6));
+    } finally {
       expect(await rh.stop()).toBe(0);
     }
   }, 30_000);
