@@ -1,16 +1,23 @@
-// The admin listener (SPEC §7), the fan-out part: targets' status, pause / resume / replay, dead
-// letters listed and redelivered. Loopback by default; a bearer token when admin.token is set (the
-// config loader refuses a non-loopback listen without one).
+// The admin listener (SPEC §7): Prometheus metrics, journal and quarantine queries, and the fan-out
+// part: targets' status, pause / resume / replay, dead letters listed and redelivered. Loopback by
+// default; a bearer token when admin.token is set (the config loader refuses a non-loopback listen
+// without one).
 import { Elysia } from "elysia";
 import type { Config } from "../config/schema.ts";
 import type { Fanout } from "../delivery/fanout.ts";
 import { seqForTime } from "../delivery/replay-point.ts";
 import { bearerMatches } from "./auth.ts";
+import { eventsHandler } from "./events.ts";
+import { CONTENT_TYPE, type Registry } from "../metrics/registry.ts";
 
 export interface AdminDeps {
   fanout: Fanout;
   journalDir: string;
   headSeq: () => number;
+  /** GET /metrics; without it the route answers 404. */
+  metrics?: Registry;
+  /** GET /v1/quarantine; without it the route answers 404. */
+  quarantine?: { dir: string; headSeq: () => number };
 }
 
 const json = (status: number, body: unknown) =>
@@ -39,6 +46,8 @@ export function createAdminApp(config: Config, deps: AdminDeps) {
   const token = () => config.admin.token;
   const target = (name: string) => deps.fanout.get(name);
   const noTarget = (name: string) => json(404, { error: `no target named "${name}"` });
+  const events = eventsHandler({ dir: deps.journalDir, headSeq: deps.headSeq });
+  const quarantine = deps.quarantine ? eventsHandler(deps.quarantine) : null;
   return new Elysia({ name: "admin" })
     .onRequest(({ request }) => {
       const t = token();
@@ -49,6 +58,11 @@ export function createAdminApp(config: Config, deps: AdminDeps) {
         });
       }
     })
+    .get("/metrics", () =>
+      deps.metrics ? new Response(deps.metrics.render(), { headers: { "content-type": CONTENT_TYPE } }) : json(404, { error: "metrics are not enabled" }),
+    )
+    .get("/v1/events", ({ request }) => events(request))
+    .get("/v1/quarantine", ({ request }) => (quarantine ? quarantine(request) : json(404, { error: "no quarantine configured" })))
     .get("/v1/targets", () => json(200, { headSeq: deps.headSeq(), targets: deps.fanout.list().map((w) => w.status()) }))
     .get("/v1/targets/:name", ({ params }) => {
       const w = target(params.name);

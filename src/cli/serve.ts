@@ -15,6 +15,8 @@ import { createAdminApp } from "../admin/app.ts";
 import { Fanout } from "../delivery/fanout.ts";
 import { applyRetention } from "../journal/retention.ts";
 import { removePidFile, writePidFile } from "../ops/pidfile.ts";
+import { Registry } from "../metrics/registry.ts";
+import { RoomhookMetrics } from "../metrics/roomhook.ts";
 
 const RETENTION_EVERY_MS = 60_000;
 
@@ -48,6 +50,8 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   }
   let config = loaded.config;
   const logger = createLogger(config.log.level);
+  // The one registry of the process, handed to the hooks below and to the admin app.
+  const metrics = new RoomhookMetrics(new Registry(), { version: VERSION });
   const listen = parseListen(config.server.listen) as ListenAddress;
 
   ensureDir(config.data_dir);
@@ -61,7 +65,10 @@ export async function serve(argv: string[], env: Record<string, string | undefin
       durability: config.journal.durability,
       segmentBytes: config.journal.segment_bytes,
       dedupeWindow: config.dedupe.window,
-      onCommit: (c) => onJournalCommit(c.records),
+      onCommit: (c) => {
+        metrics.journalCommitted(c);
+        onJournalCommit(c.records);
+      },
       onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
       onError: (e) => logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
       onRecovered: () => logger.info("journal: writable again"),
@@ -78,7 +85,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
     return 1;
   }
 
-  const { app, ingest, state, handleCallback } = createApp(config, { journal, quarantine, logger });
+  const { app, ingest, state, handleCallback } = createApp(config, { journal, quarantine, logger, onReport: metrics.onReport });
   const handlers = { handleCallback, fetch: (request: Request) => app.handle(request) };
   let tls = readTls(config);
   let server: Server<undefined>;
@@ -94,10 +101,20 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   let fanout: Fanout;
   let admin: ReturnType<typeof createAdminApp>;
   try {
-    fanout = new Fanout(config.targets, { dataDir: config.data_dir, journalDir: jdir, headSeq, logger }).start();
+    fanout = new Fanout(config.targets, { dataDir: config.data_dir, journalDir: jdir, headSeq, logger, observer: metrics.delivery }).start();
     onJournalCommit = (records) => fanout.nudge(records);
     const adminListen = parseListen(config.admin.listen) as ListenAddress;
-    admin = createAdminApp(config, { fanout, journalDir: jdir, headSeq }).listen({ hostname: adminListen.hostname, port: adminListen.port });
+    const qdir = quarantineDir(config.data_dir);
+    const quarantineHead = () => quarantine.headSeq;
+    metrics.watch({
+      journalDir: jdir,
+      quarantineDir: qdir,
+      headSeq,
+      quarantineHeadSeq: quarantineHead,
+      journalWritable: () => journal.writer.healthy,
+      targets: () => fanout.list().map((w) => w.status()),
+    });
+    admin = createAdminApp(config, { fanout, journalDir: jdir, headSeq, metrics: metrics.registry, quarantine: { dir: qdir, headSeq: quarantineHead } }).listen({ hostname: adminListen.hostname, port: adminListen.port });
   } catch (e) {
     logger.fatal({ err: (e as Error).message, admin: config.admin.listen }, "cannot start the fan-out or the admin listener");
     await server.stop(true);

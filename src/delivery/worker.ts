@@ -29,6 +29,15 @@ export interface WorkerDeps {
   governor?: DeliveryGovernor;
   /** Memory bounds; the defaults suit production, tests shrink them to reach the edges. */
   limits?: Partial<Limits>;
+  /** Told about every attempt's verdict (metrics); shared by all targets, so it takes the name. */
+  observer?: DeliveryObserver;
+}
+
+export interface DeliveryObserver {
+  delivered(target: string): void;
+  /** A failed attempt: status null for a network error or timeout. */
+  failed(target: string, status: number | null, error: string): void;
+  deadLettered(target: string): void;
 }
 
 export type TargetState = "running" | "paused" | "open-circuit" | "half-open" | "stopped";
@@ -311,6 +320,7 @@ export class TargetWorker {
       case "delivered":
         this.breaker.success();
         this.delivered++;
+        this.deps.observer?.delivered(this.name);
         if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
         this.sched.done(room);
         break;
@@ -347,6 +357,7 @@ export class TargetWorker {
 
   private failed(ev: QueuedEvent, status: number | null, message: string, now: number): void {
     this.failedAttempts++;
+    this.deps.observer?.failed(this.name, status, message);
     this.lastError = { at: new Date(now).toISOString(), seq: ev.seq, id: ev.id, message, status };
   }
 
@@ -358,6 +369,7 @@ export class TargetWorker {
       .then(
         () => {
           this.deps.logger.warn({ target: this.name, seq: ev.seq, id: ev.id, attempts: ev.attempts, status, err: error }, "fan-out: event dead-lettered");
+          this.deps.observer?.deadLettered(this.name);
           if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
           if (gen === this.gen) this.sched.done(room);
         },
