@@ -1,7 +1,7 @@
 // `roomhook serve`: open the journal, start the listener, and own the process's signals.
 import type { Server } from "bun";
 import { createApp } from "../app.ts";
-import { readTls, startListener, tlsFingerprint } from "../ops/listener.ts";
+import { readTls, retireListener, startListener, tlsFingerprint } from "../ops/listener.ts";
 import { ConfigError } from "../config/load.ts";
 import { Journal, journalDir, quarantineDir } from "../journal/journal.ts";
 import { SegmentWriter } from "../journal/writer.ts";
@@ -89,6 +89,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   const handlers = { handleCallback, fetch: (request: Request) => app.handle(request) };
   let tls = readTls(config);
   let server: Server<undefined>;
+  const retiring = new Set<Server<undefined>>();
   try {
     server = startListener(config, listen.port, listen.hostname, tls, handlers);
   } catch (e) {
@@ -161,11 +162,12 @@ export async function serve(argv: string[], env: Record<string, string | undefin
         clearInterval(retentionTimer);
         // Deliveries stop with the ingest: those in flight get a moment, then cursors are saved.
         const fanoutStopped = fanout.stop();
-        const graceful = server.stop(false);
+        // Listeners replaced by a TLS reload drain along with the current one.
+        const graceful = Promise.all([server, ...retiring].map((s) => s.stop(false)));
         const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), DRAIN_TIMEOUT_MS).unref());
         if ((await Promise.race([graceful, deadline])) === "timeout") {
           logger.warn({ afterMs: DRAIN_TIMEOUT_MS }, "drain deadline passed; closing the remaining connections");
-          await server.stop(true);
+          await Promise.all([server, ...retiring].map((s) => s.stop(true)));
         }
         await fanoutStopped;
         await admin.stop(true);
@@ -194,7 +196,8 @@ export async function serve(argv: string[], env: Record<string, string | undefin
           const old = server;
           server = fresh;
           tls = nextTls;
-          void old.stop(false);
+          retiring.add(old);
+          void retireListener(old, config, handlers).then(() => retiring.delete(old));
           logger.info({ tls: Boolean(nextTls) }, "TLS material reloaded; the old listener is draining");
         }
         ingest.update(next);

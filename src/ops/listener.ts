@@ -28,6 +28,42 @@ export function tlsFingerprint(tls: TlsFiles | undefined): string {
   return tls ? createHash("sha256").update(tls.cert).update("\0").update(tls.key).digest("hex") : "plain";
 }
 
+function routesFor(c: Config, h: ListenerHandlers) {
+  return {
+    [c.server.path]: {
+      POST: h.handleCallback,
+      GET: methodNotAllowed,
+      PUT: methodNotAllowed,
+      DELETE: methodNotAllowed,
+      PATCH: methodNotAllowed,
+    },
+  };
+}
+
+/** How long a replaced listener keeps answering (with Connection: close) before it stops. */
+export const RETIRE_AFTER_MS = 3_000;
+
+/**
+ * Retires a listener that a new one (same port) has replaced. Stopping it at once would close its
+ * idle keep-alive connections under clients that may be sending on them that very moment; instead
+ * every answer it still gives says Connection: close, so clients move to new connections (which
+ * the new listener takes), and only then does it stop, letting requests in flight finish.
+ */
+export function retireListener(old: Server<undefined>, c: Config, h: ListenerHandlers, afterMs = RETIRE_AFTER_MS): Promise<void> {
+  const closing =
+    <A extends unknown[]>(f: (...a: A) => Response | Promise<Response>) =>
+    async (...a: A): Promise<Response> => {
+      const r = await f(...a);
+      r.headers.set("connection", "close");
+      return r;
+    };
+  const wrapped: ListenerHandlers = { handleCallback: closing(h.handleCallback), fetch: closing(h.fetch) };
+  old.reload({ routes: routesFor(c, { ...wrapped, handleCallback: wrapped.handleCallback }), fetch: wrapped.fetch });
+  return new Promise((resolve) => {
+    setTimeout(() => void old.stop(false).then(resolve, resolve), afterMs).unref();
+  });
+}
+
 export function startListener(c: Config, port: number, hostname: string, tls: TlsFiles | undefined, h: ListenerHandlers): Server<undefined> {
   return Bun.serve({
     hostname,
@@ -41,15 +77,7 @@ export function startListener(c: Config, port: number, hostname: string, tls: Tl
     idleTimeout: 30,
     // The callback path is a native route to the same handler the Elysia app mounts: measured
     // faster under load than going through the framework; everything else is the Elysia app.
-    routes: {
-      [c.server.path]: {
-        POST: h.handleCallback,
-        GET: methodNotAllowed,
-        PUT: methodNotAllowed,
-        DELETE: methodNotAllowed,
-        PATCH: methodNotAllowed,
-      },
-    },
+    routes: routesFor(c, h),
     fetch: h.fetch,
   });
 }
