@@ -1,0 +1,367 @@
+// scripts/install.sh (issue 4, item 1), run against the built binary into scratch roots (DESTDIR /
+// --root) only. It never touches the real /usr/local/bin, /etc or systemd: systemctl, useradd and
+// runuser are shadowed on PATH by stubs that record any call, and every test asserts none came.
+// .ci/systemd-check verifies the unit itself with systemd-analyze.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ConfigSchema } from "../../src/config/schema.ts";
+import { BIN, ROOT, childEnv, cleanup, requireBinary, tempDir } from "./helpers.ts";
+
+setDefaultTimeout(30_000);
+
+const SCRIPT = join(ROOT, "scripts", "install.sh");
+const EXAMPLE = join(ROOT, "examples", "roomhook.toml");
+const UNIT = join(ROOT, "scripts", "roomhook.service");
+
+const P = {
+  bin: "usr/local/bin/roomhook",
+  confDir: "etc/roomhook",
+  conf: "etc/roomhook/roomhook.toml",
+  unit: "etc/systemd/system/roomhook.service",
+  dropins: "etc/systemd/system/roomhook.service.d",
+  data: "var/lib/roomhook",
+};
+
+// The real system paths: their state before and after must be the same.
+const REAL = ["/usr/local/bin/roomhook", "/etc/roomhook", "/etc/systemd/system/roomhook.service", "/var/lib/roomhook"];
+function realState(): string {
+  return REAL.map((p) => {
+    try {
+      const s = lstatSync(p);
+      return `${p} ${s.mode} ${s.mtimeMs} ${s.ino}`;
+    } catch {
+      return `${p} absent`;
+    }
+  }).join("\n");
+}
+
+let stubs: string;
+let callsLog: string;
+let realBefore: string;
+
+beforeAll(() => {
+  requireBinary();
+  realBefore = realState();
+  stubs = tempDir("install-stubs");
+  callsLog = join(stubs, "calls.log");
+  for (const name of ["systemctl", "useradd", "userdel", "runuser", "sudo"]) {
+    const p = join(stubs, name);
+    writeFileSync(p, `#!/bin/sh\necho "${name} $*" >> "${callsLog}"\nexit 97\n`);
+    chmodSync(p, 0o755);
+  }
+});
+
+afterAll(async () => {
+  // The last word: nothing outside the scratch roots was touched.
+  expect(realState()).toBe(realBefore);
+  await cleanup();
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(args: string[], opts: { destdir?: string; cwd?: string } = {}): Promise<Run> {
+  const env = childEnv();
+  delete env.DESTDIR;
+  env.PATH = `${stubs}:${env.PATH}`;
+  if (opts.destdir !== undefined) env.DESTDIR = opts.destdir;
+  const proc = Bun.spawn([SCRIPT, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore", env, cwd: opts.cwd ?? ROOT });
+  const timer = setTimeout(() => proc.kill(9), 20_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  // In a scratch root, install.sh must never reach for systemd or the user database.
+  expect(existsSync(callsLog) ? readFileSync(callsLog, "utf8") : "").toBe("");
+  return { code, stdout, stderr };
+}
+
+async function install(root: string, extra: string[] = []): Promise<Run> {
+  const r = await run(["--binary", BIN, ...extra], { destdir: root });
+  if (r.code !== 0) throw new Error(`install.sh failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+function mode(p: string): number {
+  return statSync(p).mode & 0o7777;
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  return (await Bun.spawn(["cmp", "-s", a, b]).exited) === 0;
+}
+
+/** Every entry under root: path, type+mode, owner, size, mtime, inode. Equal snapshots = untouched. */
+function snapshot(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const s = lstatSync(p);
+      out.push(`${relative(root, p)} ${s.mode.toString(8)} ${s.uid}:${s.gid} ${s.size} ${s.mtimeMs} ${s.ino}`);
+      if (s.isDirectory()) walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function files(root: string): string[] {
+  return snapshot(root)
+    .filter((l) => !l.split(" ")[1]!.startsWith("4"))
+    .map((l) => l.split(" ")[0]!);
+}
+
+describe("install.sh --help and usage errors", () => {
+  test("the script is executable and --help / -h print the usage, exit 0", async () => {
+    expect(statSync(SCRIPT).mode & 0o111).toBe(0o111);
+    for (const flag of ["--help", "-h"]) {
+      const r = await run([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      for (const word of ["Usage", "--uninstall", "--purge", "--root", "--binary", "DESTDIR", "/usr/local/bin/roomhook", "/etc/roomhook/roomhook.toml", "never overwritten"]) {
+        expect(r.stdout).toContain(word);
+      }
+    }
+  });
+
+  test("an unknown option or --purge without --uninstall is a usage error (exit 2)", async () => {
+    const a = await run(["--frobnicate"]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain("unknown option: --frobnicate");
+    const b = await run(["--purge"], { destdir: tempDir("install") });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("--purge only goes with --uninstall");
+  });
+
+  test("a missing binary fails (exit 1) with the build hint and lays down nothing", async () => {
+    const root = tempDir("install");
+    const r = await run(["--binary", join(root, "nope")], { destdir: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("npm run build");
+    expect(files(root)).toEqual([]);
+  });
+});
+
+describe("install.sh into a scratch root", () => {
+  let root: string;
+  let first: Run;
+
+  beforeAll(async () => {
+    root = tempDir("install");
+    first = await install(root);
+  });
+
+  test("lays down exactly the binary, the config and the unit, with their modes and contents", async () => {
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin].sort());
+    expect(mode(join(root, P.bin))).toBe(0o755);
+    expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
+    expect(mode(join(root, P.confDir))).toBe(0o750);
+    expect(mode(join(root, P.conf))).toBe(0o640);
+    expect(readFileSync(join(root, P.conf), "utf8")).toBe(readFileSync(EXAMPLE, "utf8"));
+    expect(mode(join(root, P.unit))).toBe(0o644);
+    expect(readFileSync(join(root, P.unit), "utf8")).toBe(readFileSync(UNIT, "utf8"));
+    // The data directory is systemd's (StateDirectory=), created at the first start.
+    expect(existsSync(join(root, P.data))).toBe(false);
+  });
+
+  test("says what it did and prints the next steps", () => {
+    expect(first.stdout).toContain(`installed ${root}/${P.bin}`);
+    expect(first.stdout).toContain(`wrote ${root}/${P.conf}`);
+    expect(first.stdout).toContain(`installed ${root}/${P.unit}`);
+    expect(first.stdout).toContain("not creating the system user roomhook");
+    for (const step of ["Next steps", "Edit /etc/roomhook/roomhook.toml", "check-config --config /etc/roomhook/roomhook.toml", "systemctl restart roomhook", "systemctl reload roomhook", "callback URL"]) {
+      expect(first.stdout).toContain(step);
+    }
+  });
+
+  test("the installed binary runs and accepts the installed config", async () => {
+    const r = Bun.spawnSync([join(root, P.bin), "check-config", "--config", join(root, P.conf)], { env: childEnv() });
+    expect(r.exitCode).toBe(0);
+    const effective = JSON.parse(r.stdout.toString());
+    expect(effective.data_dir).toBe("/var/lib/roomhook");
+    expect(effective.admin.listen).toBe("127.0.0.1:8081");
+  });
+
+  test("the unit starts the installed binary on the installed config", () => {
+    const unit = readFileSync(join(root, P.unit), "utf8");
+    expect(unit).toContain(`ExecStart=/${P.bin} serve --config /${P.conf}\n`);
+    expect(unit).toContain("StateDirectory=roomhook\n");
+  });
+
+  test("a second run changes nothing (same files, modes, mtimes, inodes)", async () => {
+    const before = snapshot(root);
+    const r = await install(root);
+    expect(snapshot(root)).toEqual(before);
+    expect(r.stdout).toContain(`unchanged ${root}/${P.bin}`);
+    expect(r.stdout).toContain(`unchanged ${root}/${P.unit}`);
+    expect(r.stdout).toContain("never overwritten");
+  });
+
+  test("an existing config is never overwritten (its mode is put back to 0640)", async () => {
+    const mine = 'data_dir = "/srv/roomhook"\n[[apps]]\nsdk_app_id = 1400000001\n';
+    writeFileSync(join(root, P.conf), mine);
+    chmodSync(join(root, P.conf), 0o644);
+    const r = await install(root);
+    expect(readFileSync(join(root, P.conf), "utf8")).toBe(mine);
+    expect(mode(join(root, P.conf))).toBe(0o640);
+    expect(r.stdout).toContain("kept existing");
+    expect(r.stdout).toContain("(The existing file was kept.)");
+    writeFileSync(join(root, P.conf), readFileSync(EXAMPLE));
+  });
+
+  test("upgrade: a different binary replaces the old one atomically (new inode); config untouched", async () => {
+    const stub = join(tempDir("install-bin"), "roomhook");
+    writeFileSync(stub, "#!/bin/sh\necho 9.9.9\n");
+    chmodSync(stub, 0o755);
+    const conf = snapshot(root).filter((l) => l.startsWith("etc/roomhook"));
+    const oldIno = statSync(join(root, P.bin)).ino;
+    const r = await run(["--binary", stub], { destdir: root });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Installing roomhook 9.9.9");
+    expect(await sameBytes(stub, join(root, P.bin))).toBe(true);
+    expect(statSync(join(root, P.bin)).ino).not.toBe(oldIno);
+    expect(mode(join(root, P.bin))).toBe(0o755);
+    expect(snapshot(root).filter((l) => l.startsWith("etc/roomhook"))).toEqual(conf);
+    // And back to the real one.
+    await install(root);
+    expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
+    expect(readdirSync(join(root, "usr/local/bin"))).toEqual(["roomhook"]); // no temp files left
+  });
+
+  test("a binary that does not run is refused before anything is replaced", async () => {
+    const bad = join(tempDir("install-bin"), "roomhook");
+    writeFileSync(bad, "#!/bin/sh\necho 'cannot execute' >&2\nexit 126\n");
+    chmodSync(bad, 0o755);
+    const before = snapshot(root);
+    const r = await run(["--binary", bad], { destdir: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--version failed");
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("install.sh --root", () => {
+  test("--root DIR (relative to the working directory) is the same as DESTDIR", async () => {
+    const base = tempDir("install");
+    const r = await run(["--root", "scratch", "--binary", BIN], { cwd: base });
+    expect(r.code).toBe(0);
+    const root = join(base, "scratch");
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin].sort());
+    expect(r.stdout).toContain(`into ${root}`);
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("the config is root:roomhook when the root's /etc/group has roomhook", async () => {
+    const root = tempDir("install");
+    mkdirSync(join(root, "etc"), { recursive: true });
+    writeFileSync(join(root, "etc/group"), "root:x:0:\nroomhook:x:4242:\n");
+    await install(root);
+    for (const p of [P.confDir, P.conf]) {
+      const s = statSync(join(root, p));
+      expect(`${s.uid}:${s.gid}`).toBe("0:4242");
+    }
+    const before = snapshot(root);
+    await install(root);
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("install.sh --uninstall", () => {
+  test("removes the binary and the unit, keeps config and data; --purge also the config; data always kept", async () => {
+    const root = tempDir("install");
+    await install(root);
+    const journal = join(root, P.data, "journal", "00000000000000000001.jsonl");
+    mkdirSync(join(root, P.data, "journal"), { recursive: true });
+    writeFileSync(journal, '{"seq":1}\n');
+    mkdirSync(join(root, P.dropins));
+    writeFileSync(join(root, P.dropins, "override.conf"), "[Service]\nLimitNOFILE=1024\n");
+
+    const u = await run(["--uninstall"], { destdir: root });
+    expect(u.code).toBe(0);
+    expect(existsSync(join(root, P.bin))).toBe(false);
+    expect(existsSync(join(root, P.unit))).toBe(false);
+    expect(readFileSync(join(root, P.conf), "utf8")).toBe(readFileSync(EXAMPLE, "utf8"));
+    expect(existsSync(join(root, P.dropins, "override.conf"))).toBe(true);
+    expect(readFileSync(journal, "utf8")).toBe('{"seq":1}\n');
+    expect(u.stdout).toContain(`removed ${root}/${P.bin}`);
+    expect(u.stdout).toContain(`Kept ${root}/${P.confDir}`);
+    expect(u.stdout).toContain(`Kept ${root}/${P.data}`);
+
+    const again = await run(["--uninstall"], { destdir: root });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("nothing to remove");
+
+    const p = await run(["--uninstall", "--purge"], { destdir: root });
+    expect(p.code).toBe(0);
+    expect(existsSync(join(root, P.confDir))).toBe(false);
+    expect(existsSync(join(root, P.dropins))).toBe(false);
+    expect(readFileSync(journal, "utf8")).toBe('{"seq":1}\n');
+    expect(files(root)).toEqual([relative(root, journal)]);
+
+    // And it installs again on top of what is left, data untouched.
+    await install(root);
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin, relative(root, journal)].sort());
+  });
+});
+
+describe("examples/roomhook.toml", () => {
+  const text = readFileSync(EXAMPLE, "utf8");
+
+  test("is valid as shipped: loopback admin, data in /var/lib/roomhook, no targets", () => {
+    const r = Bun.spawnSync([BIN, "check-config", "--config", EXAMPLE], { env: childEnv() });
+    expect(r.exitCode).toBe(0);
+    const c = JSON.parse(r.stdout.toString());
+    expect(c.data_dir).toBe("/var/lib/roomhook");
+    expect(c.admin.listen).toBe("127.0.0.1:8081");
+    expect(c.targets).toEqual([]);
+  });
+
+  test("is still valid with every optional line uncommented (placeholders included)", () => {
+    const all = text.replace(/^# (\[\[targets\]\]|[a-z_]+ = )/gm, "$1");
+    const p = join(tempDir("install-example"), "all.toml");
+    writeFileSync(p, all);
+    const r = Bun.spawnSync([BIN, "check-config", "--config", p], { env: childEnv() });
+    expect(r.stderr.toString()).toContain("config file:");
+    expect(r.exitCode).toBe(0);
+    const c = JSON.parse(r.stdout.toString());
+    expect(c.targets.length).toBe(1);
+    expect(c.apps[0].token).not.toContain("REPLACE"); // masked by check-config
+  });
+
+  test("lists every key of the schema, in its section, with the built-in default", () => {
+    // Lines "key = value" or "# key = value", attributed to the last table header (commented or not).
+    const found = new Map<string, unknown>();
+    let section = "";
+    for (const raw of text.split("\n")) {
+      const line = raw.replace(/^# (?=\[|[a-z_]+ = )/, "");
+      const header = /^\[\[?([a-z_]+)\]\]?/.exec(line);
+      if (header) {
+        section = header[1]!;
+        continue;
+      }
+      const kv = /^([a-z_]+) = /.exec(line);
+      if (kv) found.set(section ? `${section}.${kv[1]}` : kv[1]!, (Bun.TOML.parse(line) as Record<string, unknown>)[kv[1]!]);
+    }
+    const noDefault = new Set(["server.tls_cert", "server.tls_key", "apps.sdk_app_id", "apps.token", "admin.token", "targets.name", "targets.url", "targets.secret", "targets.rooms"]);
+    const props = (ConfigSchema as unknown as { properties: Record<string, any> }).properties;
+    const expected: [string, any][] = [];
+    for (const [k, s] of Object.entries(props)) {
+      const obj = s.type === "array" ? s.items : s;
+      if (obj.type === "object") for (const [k2, s2] of Object.entries(obj.properties as Record<string, any>)) expected.push([`${k}.${k2}`, s2]);
+      else expected.push([k, s]);
+    }
+    expect(expected.length).toBeGreaterThan(25);
+    for (const [key, schema] of expected) {
+      expect({ key, listed: found.has(key) }).toEqual({ key, listed: true });
+      if (!noDefault.has(key)) expect({ key, value: found.get(key) }).toEqual({ key, value: schema.default });
+    }
+    expect([...found.keys()].filter((k) => !expected.some(([e]) => e === k))).toEqual([]);
+  });
+
+  test("every key line carries a comment saying why", () => {
+    for (const raw of text.split("\n")) {
+      if (/^(# )?[a-z_]+ = /.test(raw)) expect({ line: raw, why: /\S\s+# \S/.test(raw.replace(/^# /, "")) }).toEqual({ line: raw, why: true });
+    }
+  });
+});
