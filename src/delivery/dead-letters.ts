@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { readSegment } from "../journal/reader.ts";
+import { cutTornTail } from "../journal/recover.ts";
 import { fsyncDir } from "../journal/segments.ts";
 
 export interface DeadLetterMeta {
@@ -59,14 +60,21 @@ export class DeadLetterLog {
   private chain: Promise<void> = Promise.resolve();
   private flushing = false;
   private counted = 0;
+  /** Bytes of a torn last line cut at open (kept aside as <file>.torn-<ms>). */
+  readonly cutBytes: number = 0;
 
   constructor(
     private readonly dataDir: string,
     readonly target: string,
   ) {
     this.path = join(deadLettersDir(dataDir), `${target}.jsonl`);
-    // Counted once here, before any append can race with the count, then kept up to date.
-    if (existsSync(this.path)) for (const l of readSegment({ firstSeq: 0, path: this.path })) if (l.complete) this.counted++;
+    if (existsSync(this.path)) {
+      // A crash inside an append leaves a partial last line; appending after it would glue the next
+      // dead letter onto it. Cut it (it was never fsync'ed whole, so the worker never moved past it).
+      this.cutBytes = cutTornTail(this.path);
+      // Counted once here, before any append can race with the count, then kept up to date.
+      for (const l of readSegment({ firstSeq: 0, path: this.path })) if (l.complete) this.counted++;
+    }
   }
 
   /** How many dead letters the file holds. */

@@ -115,6 +115,9 @@ export class TargetWorker {
     });
     this.breaker = CircuitBreaker.forSchedule(config.retry_delays_ms);
     this.dl = new DeadLetterLog(deps.dataDir, config.name);
+    if (this.dl.cutBytes > 0) {
+      deps.logger.warn({ target: config.name, bytes: this.dl.cutBytes, path: this.dl.path }, "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)");
+    }
     this.matchType = matchAny(config.types);
     this.rooms = config.rooms ? new Set(config.rooms) : null;
     const secrets = Array.isArray(config.secret) ? config.secret : [config.secret];

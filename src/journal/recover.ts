@@ -92,6 +92,26 @@ export function recoverTail(dir: string, onCut?: (info: { path: string; from: nu
   return { segment: null, size: 0, nextSeq: floorSeq, cutBytes };
 }
 
+/**
+ * Cuts the bytes after the last newline of an append-only JSONL file (a crash in the middle of an
+ * append leaves them; they were never acknowledged) and keeps them aside as `<file>.torn-<ms>`.
+ * Returns the number of bytes cut. For logs whose lines carry no seq (the dead letters).
+ */
+export function cutTornTail(path: string): number {
+  const fd = openSync(path, "r+");
+  try {
+    const size = fstatSync(fd).size;
+    const good = lastNewlineEnd(fd, size);
+    if (good === size) return 0;
+    writeFileSync(`${path}.torn-${Date.now()}`, readRange(fd, good, size), { mode: 0o600 });
+    ftruncateSync(fd, good);
+    fsyncSync(fd);
+    return size - good;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const SEQ_PREFIX = [...Buffer.from('{"seq":')];
 const ID_PREFIX = [...Buffer.from(',"id":"')];
 const HEAD_BYTES = 7 + 20 + 7 + 32;

@@ -1,16 +1,14 @@
-// KNOWN BUG (found by scripts/crash-loop, RELIABILITY.md): the dead-letter file has no crash
-// recovery. A kill -9 inside a dead-letter append (a batch of big events is megabytes; the write
-// goes out in pieces) leaves a torn last line in {data_dir}/dead-letters/<target>.jsonl. Nothing
-// cuts it at start-up (src/delivery/dead-letters.ts opens the file with "a" and appends), so the
-// next dead letter is glued onto the torn bytes:
+// Found by scripts/crash-loop (RELIABILITY.md): a kill -9 inside a dead-letter append (a batch of
+// big events is megabytes; the write goes out in pieces) leaves a torn last line in
+// {data_dir}/dead-letters/<target>.jsonl. Without a cut at start-up the next dead letter was glued
+// onto the torn bytes:
 //   - that dead letter is unreadable: it is not listed by GET /v1/dead-letters/<name> and cannot be
 //     redelivered, although the cursor has passed its event ("delivered or dead-lettered");
 //   - when the torn bytes reach past ',"event":', GET /v1/dead-letters/<name> answers a body that
 //     is not JSON from then on (the glued line's "event" is spliced in verbatim), and a redelivery
 //     POSTs that glued text, signed, to the target as if it were the event.
-// The journal does this right (src/journal/recover.ts cuts a torn tail and keeps it aside); the
-// dead-letter log needs the same at open. These tests state the intended behaviour and are marked
-// test.failing until src/ is fixed: when they start passing, drop `.failing`.
+// The journal cuts a torn tail at open (src/journal/recover.ts) and so does the dead-letter log
+// (cutTornTail in src/delivery/dead-letters.ts); these tests hold it to that.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -68,7 +66,7 @@ async function expectReadableDeadLetters(rh: Roomhook, dataDir: string): Promise
   expect(missing.map((l) => l.seq)).toEqual([]);
 }
 
-test.failing("a torn dead-letter line left by a crash is cut at start-up; the next dead letter stays readable and listed", async () => {
+test("a torn dead-letter line left by a crash is cut at start-up; the next dead letter stays readable and listed", async () => {
   const dataDir = join(tempDir("dlcrash"), "data");
   let rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
   expect((await sendSigned(rh.base, enterBody("dl-a"))).status).toBe(200);
@@ -83,12 +81,11 @@ test.failing("a torn dead-letter line left by a crash is cut at start-up; the ne
   expect((await sendSigned(rh.base, enterBody("dl-b"))).status).toBe(200);
   await settled(rh);
   await Bun.sleep(100);
-  // Today: the dl-b line is glued to the torn bytes; GET /v1/dead-letters/strict is not JSON.
   await expectReadableDeadLetters(rh, dataDir);
   expect(await rh.stop()).toBe(0);
 });
 
-test.failing("kill -9 inside a multi-MiB dead-letter append, restart: every refused event is a readable, listed dead letter", async () => {
+test("kill -9 inside a multi-MiB dead-letter append, restart: every refused event is a readable, listed dead letter", async () => {
   let torn = false;
   let dataDir = "";
   for (let attempt = 0; attempt < 5 && !torn; attempt++) {
@@ -125,7 +122,7 @@ test.failing("kill -9 inside a multi-MiB dead-letter append, restart: every refu
   expect(await rh.stop()).toBe(0);
 });
 
-test.failing("after a torn dead-letter line, a redelivery sends every event's journal line and nothing else", async () => {
+test("after a torn dead-letter line, a redelivery sends every event's journal line and nothing else", async () => {
   const dataDir = join(tempDir("dlcrash"), "data");
   let rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
   expect((await sendSigned(rh.base, enterBody("dl-c"))).status).toBe(200);
