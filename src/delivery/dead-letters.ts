@@ -3,7 +3,7 @@
 // "event" (last), so a redelivery sends the same bytes. Appends are group-committed and fsync'ed;
 // the worker only moves past a dead-lettered event once its line is durable here.
 import { existsSync, mkdirSync } from "node:fs";
-import { open, rename, type FileHandle } from "node:fs/promises";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { readSegment } from "../journal/reader.ts";
 import { cutTornTail } from "../journal/recover.ts";
@@ -29,6 +29,19 @@ export interface DeadLetter {
   event: string;
   /** The dead-letter line itself. */
   line: string;
+}
+
+/**
+ * Writes every byte or throws. On a full disk write(2) can come back short without an error; taking
+ * that for success would make a cut-off line look durable.
+ */
+async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+    if (bytesWritten <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    off += bytesWritten;
+  }
 }
 
 export function deadLettersDir(dataDir: string): string {
@@ -105,8 +118,15 @@ export class DeadLetterLog {
           this.fh = await open(this.path, "a", 0o600);
           if (created) fsyncDir(deadLettersDir(this.dataDir));
         }
-        await this.fh.write(batch.map((b) => b.line).join(""));
-        await this.fh.datasync();
+        const start = (await this.fh.stat()).size;
+        try {
+          await writeAll(this.fh, Buffer.from(batch.map((b) => b.line).join("")));
+          await this.fh.datasync();
+        } catch (e) {
+          // Cut what part of the batch did land, so the next append starts on a clean line.
+          await this.fh.truncate(start).catch(() => {});
+          throw e;
+        }
         this.counted += batch.length;
         for (const b of batch) b.done();
       } catch (e) {
@@ -164,15 +184,19 @@ export class DeadLetterLog {
           kept++;
           buf += `${d.line}\n`;
           if (buf.length > 1 << 20) {
-            await out.write(buf);
+            await writeAll(out, Buffer.from(buf));
             buf = "";
           }
         }
-        if (buf) await out.write(buf);
+        if (buf) await writeAll(out, Buffer.from(buf));
         await out.sync();
-      } finally {
-        await out.close();
+      } catch (e) {
+        // The old file stays as it was: a failed rewrite drops nothing.
+        await out.close().catch(() => {});
+        await unlink(tmp).catch(() => {});
+        throw e;
       }
+      await out.close();
       if (this.fh) {
         await this.fh.close();
         this.fh = null;

@@ -84,6 +84,8 @@ export class SegmentWriter {
   private closed = false;
   /** Set after a failed cut: the file may hold bytes past `writeSize` that must go first. */
   private dirty = false;
+  /** A roll was started and did not complete: the next batch must roll (to the same file name). */
+  private rollPending = false;
   private lastError: JournalWriteError | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private drainWaiters: (() => void)[] = [];
@@ -141,6 +143,9 @@ export class SegmentWriter {
 
   private openSegment(firstSeq: number): void {
     const path = join(this.opts.dir, segmentName(firstSeq));
+    // From the moment the new file may exist, readers (tail -f, the fan-out) take the older segment
+    // as final: never append to it again, even if this roll fails and the next batch would fit.
+    this.rollPending = true;
     const fd = openSync(path, "a", 0o600);
     try {
       fsyncDir(this.opts.dir);
@@ -148,6 +153,7 @@ export class SegmentWriter {
       closeSync(fd);
       throw e;
     }
+    this.rollPending = false;
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = fd;
     this.segment = { firstSeq, path };
@@ -164,7 +170,7 @@ export class SegmentWriter {
     let text = "";
     for (let i = 0; i < this.pending.length; i++) text += renderLine(firstSeq + i, this.pending[i]!.head, this.pending[i]!.body);
     const buf = Buffer.from(text, "utf8");
-    const rollNeeded = this.writeSize > 0 && this.writeSize + buf.length > this.opts.segmentBytes;
+    const rollNeeded = this.rollPending || (this.writeSize > 0 && this.writeSize + buf.length > this.opts.segmentBytes);
     // A roll closes the old fd: wait until no sync is running on it (settle() calls flush again).
     if (rollNeeded && this.inFlight.length > 0) return;
     const batch = this.pending;

@@ -1,6 +1,5 @@
 // Disk faults against dist/roomhook (RELIABILITY.md, "disk faults"): the fast subset of
-// scripts/disk-full, plus reproductions of the durability bugs it found, marked test.failing until
-// src/ is fixed (drop `.failing` when they pass).
+// scripts/disk-full, plus regression tests for the durability bugs it found (now fixed).
 //
 // Needs root (mount -t tmpfs) and strace (EIO injected into the running binary); each test is
 // skipped, loudly, where its tool is missing. test/e2e/callback.test.ts has the single-request
@@ -64,17 +63,13 @@ test.skipIf(!STRACE)("EIO injected into fdatasync of the running binary (every t
   expect(r.violations).toEqual([]);
 });
 
-// KNOWN BUG (found by scripts/disk-full, phase B3): a segment roll whose directory fsync fails
-// (src/journal/writer.ts openSegment: the new file is created, fsyncDir throws, the fd is closed,
-// the empty file stays) leaves an empty newer segment while the writer goes on appending to the old
-// one whenever the next batch still fits there. The fan-out reader (src/delivery/journal-reader.ts:
-// "a newer segment means this one is final") has already moved on to the empty segment, so events
-// acknowledged into the old segment afterwards are never delivered: the cursor passes them, lag 0.
-// GET /v1/events?from_seq (and replay/tail --from-seq) look them up by segment name and skip them
-// too. `roomhook verify` does not notice. Deterministic with strace; a fix: once a new segment file
-// exists, never append to the older one (retry the roll whatever the batch size), or remove the file
-// when the roll fails.
-test.skipIf(!STRACE).failing("a segment roll whose directory fsync fails: events acknowledged afterwards are still delivered, listed and verified", async () => {
+// Found by scripts/disk-full, phase B3: a segment roll whose directory fsync failed left the new
+// (empty) file behind while the writer went on appending to the older segment when the next batch
+// fitted; readers ("a newer segment means this one is final") then skipped those events: never
+// delivered, not listed by /v1/events. Now a started roll must complete before anything more is
+// written: while the directory cannot be synced, callbacks get 503, and afterwards the roll goes to
+// the same file name.
+test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowledged afterwards are still delivered, listed and verified", async () => {
   requireBinary();
   const sink = new Sink();
   let st: ChildProcess | null = null;
@@ -88,23 +83,21 @@ test.skipIf(!STRACE).failing("a segment roll whose directory fsync fails: events
     await new Promise<void>((r) => st!.stderr!.on("data", (d) => /attached/.test(String(d)) && r()));
     await Bun.sleep(300);
     expect(await send("roll-b", 1500)).toBe(503); // needs a roll: 00..02.jsonl is created, its directory fsync fails
-    expect(await send("roll-c", 10)).toBe(200); // fits the old segment: seq 2
-    await settled(rh); // the reader, at the end of the old segment, sees the empty newer one and moves there
-    expect(await send("roll-d", 10)).toBe(200); // fits the old segment: seq 3
-    // Today the cursor stays at 2 (lag 1) here, until the next segment lets the reader jump to 4.
-    for (let t = 0; t < 100 && sink.received.size < 3; t++) await Bun.sleep(20);
+    // Would fit the old segment, but the started roll must complete first: still failing, so 503.
+    expect(await send("roll-c", 10)).toBe(503);
     st.kill("SIGTERM");
     await new Promise((r) => st!.once("exit", r));
     st = null;
-    expect(await send("roll-e", 1500)).toBe(200); // rolls: seq 4 in 00..04.jsonl
+    await Bun.sleep(1200); // the disk probe notices the disk is well again
+    expect(await send("roll-d", 10)).toBe(200); // the roll completes: seq 2 in 00..02.jsonl
+    expect(await send("roll-e", 1500)).toBe(200);
     await settled(rh);
     await Bun.sleep(200);
     const j = scanJournal(dataDir);
-    expect(j.lines.map((l) => l.roomId)).toEqual(["roll-a", "roll-c", "roll-d", "roll-e"]);
-    // Today seq 3 (roll-d) never reaches the sink although the cursor passed it.
+    expect(j.lines.map((l) => l.roomId)).toEqual(["roll-a", "roll-d", "roll-e"]);
     expect(j.lines.filter((l) => !sink.received.has(l.id)).map((l) => l.seq)).toEqual([]);
-    const ev = (await (await fetch(`${adminOf(rh)}/v1/events?from_seq=3`)).text()).trim().split("\n");
-    expect(JSON.parse(ev[0]!).seq).toBe(3);
+    const ev = (await (await fetch(`${adminOf(rh)}/v1/events?from_seq=2`)).text()).trim().split("\n");
+    expect(JSON.parse(ev[0]!).seq).toBe(2);
     // Each segment is named after its first line and none is empty.
     expect(j.segments.map((s) => s.lines > 0 && j.lines.find((l) => l.file.endsWith(s.name))!.seq === s.firstSeq)).toEqual(j.segments.map(() => true));
     expect(await rh.stop()).toBe(0);
@@ -114,14 +107,11 @@ test.skipIf(!STRACE).failing("a segment roll whose directory fsync fails: events
   }
 });
 
-// KNOWN BUG (found by scripts/disk-full, phase A with STRICT=1): src/delivery/dead-letters.ts
-// ignores the byte count of FileHandle.write, which on a full disk is short without an error (the
-// next write gets ENOSPC). A dead-letter batch cut short is taken as durable: the worker moves its
-// cursor past those events, their lines are truncated (unreadable, not listed, not redeliverable),
-// and the next append is glued to the truncated line. The same in remove() (the rewrite after a
-// redelivery): a short last write is fsync'ed and renamed over the file, dropping the dead letters
-// after it without an error.
-test.skipIf(!MOUNT).failing("a disk that fills up while events are dead-lettered: every refused event ends up a readable dead letter", async () => {
+// Found by scripts/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte count of
+// FileHandle.write, which on a full disk comes back short without an error; a batch cut short was
+// taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery could drop
+// the dead letters after a short write. Now every byte is written or the batch fails and is cut.
+test.skipIf(!MOUNT)("a disk that fills up while events are dead-lettered: every refused event ends up a readable dead letter", async () => {
   requireBinary();
   const refuse = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 422 }) });
   try {
@@ -155,7 +145,7 @@ test.skipIf(!MOUNT).failing("a disk that fills up while events are dead-lettered
   }
 });
 
-test.skipIf(!MOUNT).failing("a redelivery on a nearly full disk never drops the other dead letters", async () => {
+test.skipIf(!MOUNT)("a redelivery on a nearly full disk never drops the other dead letters", async () => {
   requireBinary();
   let acceptRoom = "";
   const srv = Bun.serve({
