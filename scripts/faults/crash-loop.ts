@@ -430,9 +430,18 @@ export async function crashLoop(o: CrashLoopOptions): Promise<CrashLoopResult> {
         if (lost) violation(`${lost} journal event(s) neither delivered to "strict" nor a readable dead letter`);
         if (wronglyRefused) violation(`${wronglyRefused} dead letter(s) for events "strict" accepts`);
         try {
-          const page = (await (await fetch(`${admin2}/v1/dead-letters/strict?from=0&limit=1000000`)).json()) as { total: number; entries: unknown[] };
+          // Page through (the API serves at most 1000 a page).
+          let listed = 0;
+          let total = -1;
+          for (let from = 0; ; ) {
+            const page = (await (await fetch(`${admin2}/v1/dead-letters/strict?from=${from}&limit=1000`)).json()) as { total: number; next: number | null; entries: unknown[] };
+            listed += page.entries.length;
+            total = page.total;
+            if (page.next === null || page.next === undefined || page.entries.length === 0) break;
+            from = page.next;
+          }
           const tgt = st.targets.find((t) => t.name === "strict")!;
-          if (page.entries.length !== page.total || page.total !== tgt.deadLetters) violation(`admin API: ${page.entries.length} dead-letter entries listed, total ${page.total}, target count ${tgt.deadLetters}`);
+          if (listed !== total || total !== tgt.deadLetters) violation(`admin API: ${listed} dead-letter entries listed, total ${total}, target count ${tgt.deadLetters}`);
         } catch (e) {
           if (!adminDeadLettersBroken) violation(`admin API GET /v1/dead-letters/strict no longer answers valid JSON: ${(e as Error).message.slice(0, 120)}`);
           adminDeadLettersBroken = true;
