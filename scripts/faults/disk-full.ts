@@ -9,7 +9,8 @@
 //   B1 every third fdatasync fails with EIO, under load;
 //   B2 every fdatasync fails with EIO for a while (the journal cannot commit at all);
 //   B3 every fsync fails with EIO (the directory fsync of a segment roll, cursor saves), with
-//      segment_bytes 16384 so rolls happen all the time.
+//      segment_bytes 16384, one sequential sender shaped 12 KiB / small / small / small: the big
+//      one needs a roll (which fails), the small ones still fit the segment whose roll failed.
 // Checked throughout: every answer is 200 OK or 503 FAIL 50301 (no other status, no dropped
 // connection while the process lives); /readyz answers 503 while the fault lasts and 200 again by
 // itself (no callback needed) once it is gone; afterwards callbacks are acknowledged again. At the
@@ -109,14 +110,18 @@ interface Load {
 }
 
 /** SENDERS loops of unique signed callbacks (1..16 KiB of padding) until stopped. */
-function load(rh: Roomhook, ledger: Ledger, tag: string, senders: number, rand: () => number, expectDeath = false): Load {
+function load(rh: Roomhook, ledger: Ledger, tag: string, senders: number, rand: () => number, expectDeath = false, shaped = 0): Load {
   let stopped = false;
   let firstFail = 0;
   const done = Promise.all(
-    Array.from({ length: senders }, async (_, s) => {
+    Array.from({ length: senders + shaped }, async (_, s) => {
       for (let i = 0; !stopped; i++) {
         const room = `${tag}-s${s}-n${i}`;
-        const body = enterBody(room, { Pad: "d".repeat(1024 + Math.floor(rand() * 15 * 1024)) });
+        // The first `senders` pad 1..16 KiB at random; a "shaped" sender goes 12 KiB, then three
+        // without padding: the big one needs a segment roll, the small ones still fit the old
+        // segment (the case where a failed roll matters).
+        const pad = s < senders ? 1024 + Math.floor(rand() * 15 * 1024) : i % 4 === 0 ? 12 * 1024 : 0;
+        const body = enterBody(room, { Pad: "d".repeat(pad) });
         try {
           const a = await sendSigned(rh.base, body);
           ledger.record(room, body, a.status, a.text, a.ms);
@@ -314,11 +319,14 @@ async function phaseTmpfs(o: Required<Omit<DiskFaultOptions, "log">>, rand: () =
         l.stop();
         await l.done;
       }
+      const okDuring = ledger.answers.ok - before.ok;
+      const unav = ledger.answers.unavailable - before.unavailable;
       rmSync(filler);
       if (!rh) rh = await startRoomhook({ dataDir, tomlText: toml });
       // Readiness comes back by itself: no callback is sent until it does.
       const back = await readyAgain(rh, 6000);
       if (back < 0) v.push("/readyz did not turn 200 within 6 s of freeing space");
+      // then 5 callbacks, each must be acknowledged
       for (let k = 0; k < 5; k++) {
         const room = `a${c}-after-${k}`;
         const body = enterBody(room);
@@ -326,11 +334,9 @@ async function phaseTmpfs(o: Required<Omit<DiskFaultOptions, "log">>, rand: () =
         ledger.record(room, body, a.status, a.text, a.ms);
         if (a.status !== 200) v.push(`callback after freeing space answered ${a.status}`);
       }
-      const ok = ledger.answers.ok - before.ok;
-      const unav = ledger.answers.unavailable - before.unavailable;
       log(
-        `disk-full A cycle ${c}: headroom ${(headroom / 1048576).toFixed(2)} MiB; ${ok} acknowledged, ${unav} answered 503 FAIL 50301; ` +
-          `/readyz 503 seen ${ready503} time(s) while full; ready again ${back} ms after freeing space` +
+        `disk-full A cycle ${c}: headroom ${(headroom / 1048576).toFixed(2)} MiB; while filling and full: ${okDuring} acknowledged, ${unav} answered 503 FAIL 50301; ` +
+          `/readyz 503 seen ${ready503} time(s) while full; ready again ${back} ms after freeing space, then 5 callbacks acknowledged${v.some((x) => x.startsWith("callback after")) ? " (NOT all)" : ""}` +
           (restartNote ? `; ${restartNote}` : "") +
           `; ${v.length ? `VIOLATIONS: ${v.join(" / ")}` : "ok"}`,
       );
@@ -396,10 +402,11 @@ async function phaseEio(o: Required<Omit<DiskFaultOptions, "log">>, rand: () => 
   const dataDir = join(tempDir("eio"), "data");
   const toml = configText({ data_dir: dataDir, journal: { durability: "fsync", segment_bytes: 16384 } }, targetsFor(sink, strict));
   let rh: Roomhook | null = await startRoomhook({ dataDir, tomlText: toml });
-  const steps: { name: string; syscall: string; when: string | null; ms: number; expectUnready: boolean }[] = [
-    { name: "B1 every 3rd fdatasync fails (EIO)", syscall: "fdatasync", when: "2+3", ms: 1500, expectUnready: false },
-    { name: "B2 every fdatasync fails (EIO)", syscall: "fdatasync", when: null, ms: 1000, expectUnready: true },
-    { name: "B3 every fsync fails (EIO): segment rolls, cursor saves", syscall: "fsync", when: null, ms: 1500, expectUnready: true },
+  const steps: { name: string; syscall: string; when: string | null; ms: number; expectUnready: boolean; senders: number; shaped: number }[] = [
+    { name: "B1 every 3rd fdatasync fails (EIO)", syscall: "fdatasync", when: "2+3", ms: 1500, expectUnready: false, senders: Math.min(o.senders, 8), shaped: 0 },
+    { name: "B2 every fdatasync fails (EIO)", syscall: "fdatasync", when: null, ms: 1000, expectUnready: true, senders: Math.min(o.senders, 8), shaped: 0 },
+    // One sequential sender: concurrent batches group small events with big ones and always roll.
+    { name: "B3 every fsync fails (EIO): segment rolls, cursor saves", syscall: "fsync", when: null, ms: 1500, expectUnready: true, senders: 0, shaped: 1 },
   ];
   try {
     for (const s of steps.filter((x) => o.eioSteps.includes(x.name.slice(0, 2)))) {
@@ -407,7 +414,7 @@ async function phaseEio(o: Required<Omit<DiskFaultOptions, "log">>, rand: () => 
       const before = { ...ledger.answers };
       const st = await attachStrace(rh.pid, s.syscall, s.when);
       await Bun.sleep(200); // every thread attached
-      const l = load(rh, ledger, s.name.slice(0, 2).toLowerCase(), Math.min(o.senders, 8), rand);
+      const l = load(rh, ledger, s.name.slice(0, 2).toLowerCase(), s.senders, rand, false, s.shaped);
       const t0 = performance.now();
       let unready = 0;
       while (performance.now() - t0 < s.ms) {
@@ -418,6 +425,7 @@ async function phaseEio(o: Required<Omit<DiskFaultOptions, "log">>, rand: () => 
       await l.done;
       await detachStrace(st);
       const unav = ledger.answers.unavailable - before.unavailable;
+      const okDuring = ledger.answers.ok - before.ok;
       if (unav === 0) v.push("no callback was answered 503: the injection did not bite");
       if (s.expectUnready && unready === 0) v.push("/readyz never answered 503 during the fault");
       const back = await readyAgain(rh, 6000);
@@ -431,8 +439,8 @@ async function phaseEio(o: Required<Omit<DiskFaultOptions, "log">>, rand: () => 
       }
       const errors = rh.logs.filter((x) => x.errno === "EIO").length;
       log(
-        `disk-full ${s.name} for ${s.ms} ms: ${ledger.answers.ok - before.ok} acknowledged, ${unav} answered 503 FAIL 50301; /readyz 503 seen ${unready} time(s); ` +
-          `ready again ${back} ms after; EIO log lines so far ${errors}; ${v.length ? `VIOLATIONS: ${v.join(" / ")}` : "ok"}`,
+        `disk-full ${s.name} for ${s.ms} ms: ${okDuring} acknowledged, ${unav} answered 503 FAIL 50301; /readyz 503 seen ${unready} time(s); ` +
+          `ready again ${back} ms after, then 5 of 5 acknowledged${v.some((x) => x.startsWith("callback after")) ? " (NOT)" : ""}; EIO log lines so far ${errors}; ${v.length ? `VIOLATIONS: ${v.join(" / ")}` : "ok"}`,
       );
       violations.push(...v.map((x) => `phase ${s.name.slice(0, 2)}: ${x}`));
     }
