@@ -21,8 +21,8 @@
 //
 // The ingest load: Room.CallbackAfterMemberEnter events in 40 rooms for every target (one sender per
 // room: journal order = send order) and, in parallel, a closed-loop burst of MemberLeave events that
-// only "control" takes (the others filter on type), whose latency is compared with the same load
-// against the same ten targets all healthy.
+// only "control" takes (the others filter on type), whose latency is compared with a second service
+// running alongside with the same ten targets all healthy (bursts alternate between the two).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
@@ -354,21 +354,12 @@ beforeAll(async () => {
   seenOf("outage");
   seenOf("vanish");
 
-  // Baseline: the same load against the same ten targets, all healthy (instant 200).
-  {
-    const healthy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
-    const d = join(tempDir("dsbase"), "data");
-    const base = await startRoomhook({ dataDir: d, tomlText: configText({ data_dir: d, journal: { durability: "fsync" } }, targets.map((t) => ({ ...t, url: `http://127.0.0.1:${healthy.port}/hook` }))) });
-    const enters = enterLoad(base, enterBad);
-    await Bun.sleep(300);
-    const b = await burst(base, BURST_MS);
-    baseline = { ...summary(b.lat), cpu: b.cpu };
-    burstBad.push(...b.bad);
-    await enters;
-    expect(await base.stop()).toBe(0);
-    healthy.stop(true);
-  }
-
+  // Two services side by side: "base" with the same ten targets all healthy (instant 200), and the
+  // one under test with the faulty ones. Both get the same enter load; the leave burst alternates
+  // between them in 500 ms slices, so whatever else runs on the machine weighs on both alike.
+  const healthy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
+  const bd = join(tempDir("dsbase"), "data");
+  const base = await startRoomhook({ dataDir: bd, tomlText: configText({ data_dir: bd, journal: { durability: "fsync" } }, targets.map((t) => ({ ...t, url: `http://127.0.0.1:${healthy.port}/hook` }))) });
   dataDir = join(tempDir("downstream"), "data");
   rh = await startRoomhook({ dataDir, tomlText: configText({ data_dir: dataDir, journal: { durability: "fsync" } }, targets) });
   admin = `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
@@ -390,11 +381,21 @@ beforeAll(async () => {
       await Bun.sleep(100);
     }
   })();
-  const enters = enterLoad(rh, enterBad);
+  const enters = Promise.all([enterLoad(rh, enterBad), enterLoad(base, enterBad)]);
   await Bun.sleep(300);
-  const b = await burst(rh, BURST_MS);
-  underFaults = { ...summary(b.lat), cpu: b.cpu };
-  burstBad.push(...b.bad);
+  const lat = { base: [] as number[], faults: [] as number[] };
+  const cpu = { base: { roomhook: 0, tester: 0 }, faults: { roomhook: 0, tester: 0 } };
+  for (let k = 0; k < (2 * BURST_MS) / 500; k++) {
+    const which = k % 2 === 0 ? "faults" : "base";
+    const b = await burst(which === "faults" ? rh : base, 500);
+    lat[which].push(...b.lat);
+    cpu[which].roomhook += b.cpu.roomhook;
+    cpu[which].tester += b.cpu.tester;
+    burstBad.push(...b.bad);
+  }
+  const round2 = (c: { roomhook: number; tester: number }) => ({ roomhook: +c.roomhook.toFixed(2), tester: +c.tester.toFixed(2) });
+  baseline = { ...summary(lat.base.sort((a, b) => a - b)), cpu: round2(cpu.base) };
+  underFaults = { ...summary(lat.faults.sort((a, b) => a - b)), cpu: round2(cpu.faults) };
   const burstEnd = Date.now();
   await until(
     "control catches up after the burst",
@@ -408,6 +409,8 @@ beforeAll(async () => {
   await enters;
   sampling = false;
   await sampler;
+  expect(await base.stop()).toBe(0);
+  healthy.stop(true);
 
   // vanish: once all its events are dead letters, it comes back and they are redelivered.
   const vanishExpected = 4;
@@ -472,13 +475,14 @@ function inRoomOrder(s: Seen): boolean {
 
 describe("downstream faults", () => {
   test("the ingest is unaffected: every callback acknowledged, the burst's latency close to the same targets all healthy", () => {
-    console.log(`ingest burst (${BURST_SENDERS} senders, ${BURST_MS} ms, ms per callback): ten healthy targets ${JSON.stringify(baseline)}; the same ten, nine faulty ${JSON.stringify(underFaults)}; settled ${settleMs} ms after start`);
+    console.log(`ingest burst (${BURST_SENDERS} senders, ${BURST_MS} ms each, in alternating 500 ms slices; ms per callback; CPU s): ten healthy targets ${JSON.stringify(baseline)}; the same ten, nine faulty ${JSON.stringify(underFaults)}; settled ${settleMs} ms after start`);
     expect(enterBad).toEqual([]);
     expect(burstBad).toEqual([]);
-    expect(underFaults.n).toBeGreaterThan(1000);
-    expect(underFaults.n).toBeGreaterThan(baseline.n / 3);
-    // Loose bounds (2 shared CPUs run the service, the load and ten servers): no stall, same order of magnitude.
-    expect(underFaults.p99).toBeLessThan(Math.max(250, baseline.p99 * 5));
+    expect(underFaults.n).toBeGreaterThan(500);
+    // Loose bounds (2 shared CPUs run both services, the load and the servers): no stall, the same
+    // order of magnitude as with healthy targets.
+    expect(underFaults.n).toBeGreaterThan(baseline.n / 2);
+    expect(underFaults.p99).toBeLessThan(Math.max(100, baseline.p99 * 3));
     expect(underFaults.max).toBeLessThan(1000);
   });
 
