@@ -5,7 +5,7 @@ import type { Config } from "./config/schema.ts";
 import type { Journal } from "./journal/journal.ts";
 import type { SegmentWriter } from "./journal/writer.ts";
 import { CallbackIngest, type IngestReport } from "./callback/ingest.ts";
-import { callbackHandler, callbackRoutes } from "./callback/route.ts";
+import { callbackHandler, callbackRoutes, methodNotAllowed } from "./callback/route.ts";
 import { healthRoutes } from "./ops/health.ts";
 
 export interface AppDeps {
@@ -29,8 +29,12 @@ export function createApp(config: Config, deps: AppDeps) {
   const app = new Elysia()
     .use(callbackRoutes(config.server.path, handleCallback))
     .use(healthRoutes({ journal: deps.journal.writer, quarantine: deps.quarantine, state }))
-    .onError(({ code, error }) => {
-      if (code === "NOT_FOUND") return new Response("not found\n", { status: 404 });
+    .onError(({ code, error, request }) => {
+      if (code === "NOT_FOUND") {
+        // Any other method on the callback path (OPTIONS, TRACE, ...) still gets Tencent's answer shape.
+        if (new URL(request.url).pathname === config.server.path) return methodNotAllowed();
+        return new Response("not found\n", { status: 404 });
+      }
       deps.logger.error({ err: error }, "unhandled error");
       return new Response('{"ActionStatus":"FAIL","ErrorInfo":"internal error","ErrorCode":50001}', {
         status: 500,

@@ -6,40 +6,51 @@
  */
 export const DISCARD_MAX_BYTES = 8 * 1024 * 1024;
 
-/** Reads a request body, giving up (null) as soon as it exceeds `limit` bytes. */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array | null> {
+/** A body over the limit: whether the rest of it was read and dropped (else the connection must close). */
+export interface TooLarge {
+  drained: boolean;
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. Past the limit it stops keeping the bytes, drops
+ * the rest as it comes (up to DISCARD_MAX_BYTES) and returns TooLarge.
+ */
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array | TooLarge> {
   if (request.headers.has("content-length")) {
     // The length was checked against the limit already, and Bun enforces it.
     const buf = new Uint8Array(await request.arrayBuffer());
-    return buf.length > limit ? null : buf;
+    return buf.length > limit ? { drained: true } : buf;
   }
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks);
-    total += value.length;
-    if (total > limit) {
-      reader.releaseLock();
-      return null;
+  try {
+    for await (const chunk of request.body) {
+      total += chunk.length;
+      if (total > DISCARD_MAX_BYTES) return { drained: false };
+      if (total <= limit) chunks.push(chunk);
     }
-    chunks.push(value);
+  } catch {
+    return { drained: false };
   }
+  return total > limit ? { drained: true } : Buffer.concat(chunks);
 }
 
-/** Reads and drops the rest of a refused body, up to `max` bytes; true when it was all read. */
-export async function discardBody(request: Request, max = DISCARD_MAX_BYTES): Promise<boolean> {
-  if (!request.body || request.bodyUsed) return !request.body;
+/**
+ * Reads and drops a refused body without keeping it; the number of bytes read, or -1 once it passed
+ * `max` (or the client broke off).
+ */
+export async function discardBody(request: Request, max: number): Promise<number> {
+  if (!request.body) return 0;
+  if (request.bodyUsed) return -1;
   let total = 0;
   try {
     for await (const chunk of request.body) {
       total += chunk.length;
-      if (total > max) return false;
+      if (total > max) return -1;
     }
-    return true;
+    return total;
   } catch {
-    return false;
+    return -1;
   }
 }

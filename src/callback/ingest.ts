@@ -9,21 +9,21 @@ import { JournalWriteError } from "../journal/writer.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { SegmentWriter } from "../journal/writer.ts";
 import { ErrorCodes as E, OK, fail, type Answer } from "./ack.ts";
-import { parseQuery } from "./query.ts";
+import { parseQuery, type CallbackQuery } from "./query.ts";
 import { checkSign, type SignProblem } from "./sign.ts";
 import { canonicalCommand, isKnownCommand } from "./schemas.ts";
 import { BodyValidators } from "./validate.ts";
-import { DISCARD_MAX_BYTES } from "./body.ts";
+import { DISCARD_MAX_BYTES, type TooLarge } from "./body.ts";
 
 export interface IncomingCallback {
   url: string;
   /** The socket peer; a function because looking it up costs, and most requests never need it. */
   remoteIp(): string | undefined;
   headers: Headers;
-  /** Reads the body, or returns null once it has grown past `limit` bytes. */
-  readBody(limit: number): Promise<Uint8Array | null>;
-  /** Reads what is left of a refused body and drops it; false when it was too much to read. */
-  discardBody(): Promise<boolean>;
+  /** Reads the body; past `limit` bytes it is dropped as it comes and TooLarge says if all of it was. */
+  readBody(limit: number): Promise<Uint8Array | TooLarge>;
+  /** Reads a refused body and drops it as it comes; its size, or -1 once past `max`. */
+  discardBody(max: number): Promise<number>;
 }
 
 export type Outcome =
@@ -119,19 +119,22 @@ export class CallbackIngest {
 
     const declared = req.headers.get("content-length");
     if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
-    const bytes = await req.readBody(s.maxBody);
-    if (bytes === null) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
 
+    // Authenticate from the query before reading the body, so an unauthenticated client can never
+    // make us hold its body in memory. The answers keep the table's order: a chunked body that turns
+    // out larger than the limit still gets 413, checked by counting it as it is thrown away.
     const q = parseQuery(req.url);
-    const appParam = q.sdkAppId;
-    if (!appParam) return this.reject(ip, fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing"));
-    const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
-    if (!app) return this.reject(ip, fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver"));
-
-    if (app.token !== undefined) {
-      const problem = checkSign(app.token, q.sign, q.requestTime, Math.floor(this.deps.now() / 1000), app.sign_window_s);
-      if (problem) return this.reject(ip, SIGN_ANSWERS[problem], app.sdk_app_id);
+    const auth = this.authenticate(s, q);
+    if (!("app" in auth)) {
+      // With a Content-Length the body is never read at all: answer and close.
+      if (declared !== null) return { ...this.reject(ip, auth.answer, auth.sdkAppId), bodyUnread: true };
+      if ((await req.discardBody(s.maxBody)) < 0) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
+      return this.reject(ip, auth.answer, auth.sdkAppId);
     }
+    const app = auth.app;
+
+    const bytes = await req.readBody(s.maxBody);
+    if (!(bytes instanceof Uint8Array)) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: !bytes.drained };
 
     let text: string;
     let body: unknown;
@@ -217,11 +220,27 @@ export class CallbackIngest {
     return { answer, outcome: "unavailable", command };
   }
 
-  /** A refusal decided before the body was read: drop the rest of the body when it is not huge. */
-  private async refuseUnread(req: IncomingCallback, ip: () => string | undefined, answer: Answer): Promise<IngestReport> {
-    const report = this.reject(ip, answer);
+  /** The SdkAppid and Sign checks, which need only the query. */
+  private authenticate(s: Settings, q: CallbackQuery): { app: AppConfig } | { answer: Answer; sdkAppId?: number } {
+    const appParam = q.sdkAppId;
+    if (!appParam) return { answer: fail(403, E.SDKAPPID_MISSING, "SdkAppid query parameter is missing") };
+    const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
+    if (!app) return { answer: fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver") };
+    if (app.token !== undefined) {
+      const problem = checkSign(app.token, q.sign, q.requestTime, Math.floor(this.deps.now() / 1000), app.sign_window_s);
+      if (problem) return { answer: SIGN_ANSWERS[problem], sdkAppId: app.sdk_app_id };
+    }
+    return { app };
+  }
+
+  /**
+   * A refusal decided before the body was read: the body is read and dropped as it comes (never
+   * held), unless it is huge, then the connection is closed instead.
+   */
+  private async refuseUnread(req: IncomingCallback, ip: () => string | undefined, answer: Answer, sdkAppId?: number): Promise<IngestReport> {
+    const report = this.reject(ip, answer, sdkAppId);
     const declared = Number(req.headers.get("content-length") ?? 0);
-    const drained = declared <= DISCARD_MAX_BYTES && (await req.discardBody());
+    const drained = declared <= DISCARD_MAX_BYTES && (await req.discardBody(DISCARD_MAX_BYTES)) >= 0;
     return { ...report, bodyUnread: !drained };
   }
 

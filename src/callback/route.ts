@@ -20,7 +20,7 @@ export function callbackHandler(ingest: CallbackIngest, onReport?: (r: IngestRep
       remoteIp: () => server?.requestIP(request)?.address,
       headers: request.headers,
       readBody: (limit) => readLimited(request, limit),
-      discardBody: () => discardBody(request),
+      discardBody: (max) => discardBody(request, max),
     };
     const report = await ingest.handle(req);
     onReport?.(report, performance.now() - started);
