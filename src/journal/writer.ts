@@ -108,6 +108,12 @@ export class SegmentWriter {
     } else {
       this.openSegment(this.nextSeq);
     }
+    // Started on a full or failing disk: be unready from the first moment, not from the first 503.
+    if (!this.diskTakesWrites()) {
+      this.lastError = new JournalWriteError("journal write failed: the disk does not take writes (start-up probe)", "EPROBE");
+      this.opts.onError?.(this.lastError);
+      this.startProbe();
+    }
     return this;
   }
 
@@ -285,30 +291,39 @@ export class SegmentWriter {
     if (this.probeTimer) return;
     this.probeTimer = setInterval(() => {
       if (this.inFlight.length > 0 || !this.lastError) return;
-      const probe = join(this.opts.dir, ".probe");
-      try {
-        if (this.dirty) {
-          ftruncateSync(this.fd, this.writeSize);
-          this.dirty = false;
-        }
-        fdatasyncSync(this.fd);
-        const fd = openSync(probe, "w", 0o600);
-        try {
-          this.io.writeSync(fd, Buffer.alloc(64 * 1024), 0, 64 * 1024);
-          fdatasyncSync(fd);
-        } finally {
-          closeSync(fd);
-          unlinkSync(probe);
-        }
-        this.recovered();
-      } catch {
-        try {
-          unlinkSync(probe);
-        } catch {}
-      }
+      if (this.diskTakesWrites()) this.recovered();
     }, 1000);
     this.probeTimer.unref?.();
   }
+
+  /** Whether 64 KiB can be written and synced next to the journal (and the journal synced). */
+  private diskTakesWrites(): boolean {
+    const probe = join(this.opts.dir, ".probe");
+    try {
+      if (this.dirty) {
+        ftruncateSync(this.fd, this.writeSize);
+        this.dirty = false;
+      }
+      fdatasyncSync(this.fd);
+      const fd = openSync(probe, "w", 0o600);
+      try {
+        let off = 0;
+        const buf = Buffer.alloc(64 * 1024);
+        while (off < buf.length) off += this.io.writeSync(fd, buf, off, buf.length - off);
+        fdatasyncSync(fd);
+      } finally {
+        closeSync(fd);
+        unlinkSync(probe);
+      }
+      return true;
+    } catch {
+      try {
+        unlinkSync(probe);
+      } catch {}
+      return false;
+    }
+  }
+
 
   private get idle(): boolean {
     return this.inFlight.length === 0 && this.pending.length === 0 && !this.scheduled;

@@ -98,6 +98,26 @@ describe("SegmentWriter", () => {
     await w.close();
   });
 
+  test("a disk that does not take writes at start-up makes the writer unready at once", async () => {
+    const d = dir();
+    let full = true;
+    const io = {
+      writeSync: (fd: number, buf: Buffer, off: number, len: number) => {
+        if (full) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+        return writeSync(fd, buf, off, len);
+      },
+      fdatasync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null),
+    };
+    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, io }).open();
+    expect(w.healthy).toBe(false);
+    expect(w.error?.message).toContain("start-up probe");
+    full = false;
+    await Bun.sleep(1100); // the probe runs once a second
+    expect(w.healthy).toBe(true);
+    expect(await w.append(head("a"), "{}")).toBe(1);
+    await w.close();
+  });
+
   test("appends after close are refused", async () => {
     const d = dir();
     const w = writer(d);
