@@ -437,6 +437,9 @@ function decodeKey(k: string): string {
   }
 }
 
+/** encodeURIComponent for any string: a lone surrogate (a body may name one) becomes U+FFFD first. */
+const pct = (s: string) => encodeURIComponent(s.toWellFormed());
+
 /** Every character as %XX (decoded back by the receiver). */
 const pctAll = (s: string) => [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
 
@@ -450,7 +453,7 @@ const timeKey = keySpelling("RequestTime", ["requesttime", "REQUESTTIME", "Reque
 const badAppValue = fc.oneof(
   fc.constantFrom("", "0", String(APP_ID + 2), `${APP_ID}0`, `0${APP_ID}`, `+${APP_ID}`, `%20${APP_ID}`, `${APP_ID}%00`, `${APP_ID}.0`, "1e9", "0x5370FF00", "-1400000000", "NaN", "__proto__", "constructor", "%EF%BC%91%EF%BC%94", `${APP_ID}%2C${APP_ID + 1}`, "9".repeat(400)),
   fc.stringMatching(/^[0-9]{1,10}$/).filter((s) => Number(s) !== TOKEN_APP && Number(s) !== OPEN_APP),
-  fc.string({ maxLength: 16 }).map(encodeURIComponent).filter((s) => !/^\d{1,10}$/.test(s)),
+  fc.string({ maxLength: 16 }).map(pct).filter((s) => !/^\d{1,10}$/.test(s)),
 );
 
 type SignProblem = "missing-sign" | "missing-time" | "empty-sign" | "malformed-time" | "stale" | "mismatch";
@@ -489,7 +492,7 @@ const mismatchSign = (rt: string) =>
       signFor(rt).slice(0, 63),
       `${signFor(rt)}0`,
       `${signFor(rt).slice(0, 63)}g`,
-      encodeURIComponent(TOKEN),
+      pct(TOKEN),
       "%00".repeat(64),
     ),
   );
@@ -542,7 +545,7 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
             sign = "";
             break;
           case "malformed-time":
-            time = encodeURIComponent(p.malformed);
+            time = pct(p.malformed);
             sign = signFor(p.malformed);
             break;
           case "stale":
@@ -561,7 +564,7 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
         if (time !== null) pairs.push([p.timeKey, time]);
       } else if (p.openGarbage) {
         // An app without a token ignores whatever Sign and RequestTime say.
-        pairs.push([p.signKey, encodeURIComponent(p.openGarbage[0])], [p.timeKey, encodeURIComponent(p.openGarbage[1])]);
+        pairs.push([p.signKey, pct(p.openGarbage[0])], [p.timeKey, pct(p.openGarbage[1])]);
       }
       if (p.order === "time-sign-app") pairs.reverse();
       else if (p.order === "sign-app-time" && pairs.length > 1) pairs.push(pairs.shift()!);
@@ -572,8 +575,8 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
 /** Noise: any key that is not one of ours (after decoding), any value, malformed escapes included. */
 const noisePair: fc.Arbitrary<[string, string]> = fc
   .tuple(
-    fc.oneof(fc.constantFrom("contenttype", "ClientIP", "OptPlatform", "x", "", "%", "%zz", "a%2", "==", "+", "%E0%A4", "%FF"), fc.string({ maxLength: 12 }).map(encodeURIComponent), fc.string({ maxLength: 8 })),
-    fc.oneof(fc.string({ maxLength: 40 }).map(encodeURIComponent), fc.string({ maxLength: 20 }), fc.constantFrom("%", "%%", "%E0%A4%A", "%C0%AF", "a+b", "json", "127.0.0.1", "Web", "RESTAPI")),
+    fc.oneof(fc.constantFrom("contenttype", "ClientIP", "OptPlatform", "x", "", "%", "%zz", "a%2", "==", "+", "%E0%A4", "%FF"), fc.string({ maxLength: 12 }).map(pct), fc.string({ maxLength: 8 })),
+    fc.oneof(fc.string({ maxLength: 40 }).map(pct), fc.string({ maxLength: 20 }), fc.constantFrom("%", "%%", "%E0%A4%A", "%C0%AF", "a+b", "json", "127.0.0.1", "Web", "RESTAPI")),
   )
   // A raw "&" or "#" would start another parameter or the fragment: keys and values never hold one.
   .filter(([k, v]) => !AUTH_KEYS.has(decodeKey(k)) && !/[#&=]/.test(k) && !/[#&]/.test(v));
@@ -617,7 +620,7 @@ export function queries(bodyCommand: string | undefined): fc.Arbitrary<QueryPlan
     .map((r) => {
       let { auth, authStatus } = r.plan;
       const pairs: [string, string][] = [...r.plan.pairs];
-      if (r.cmd !== null) pairs.push([r.cmdKey, encodeURIComponent(r.cmd)]);
+      if (r.cmd !== null) pairs.push([r.cmdKey, pct(r.cmd)]);
       for (const [p, at] of r.noise) pairs.splice(at % (pairs.length + 1), 0, p);
       const family: string[] = [];
       const firstIndex = (name: string) => pairs.findIndex(([k]) => decodeKey(k) === name);
@@ -625,7 +628,7 @@ export function queries(bodyCommand: string | undefined): fc.Arbitrary<QueryPlan
         const [which, v] = r.dupAfter;
         const name = { app: "sdkappid", sign: "sign", time: "requesttime", cmd: "callbackcommand" }[which];
         if (firstIndex(name) >= 0) {
-          pairs.push([name, encodeURIComponent(v)]); // a later copy never counts
+          pairs.push([name, pct(v)]); // a later copy never counts
           family.push(`dup-after(${which})`);
         }
       }
