@@ -1,10 +1,11 @@
-// Two promises SECURITY.md makes that no other test covered, checked on dist/roomhook: what the
-// service writes is private to its user whatever the umask, and the binary takes no configuration
-// or code from its working directory (.env files, bunfig.toml preloads).
+// Promises SECURITY.md makes that no other test covered, checked on dist/roomhook: what the service
+// writes is private to its user whatever the umask; the binary takes no configuration or code from
+// its working directory (.env files, bunfig.toml preloads); an oversized request line never reaches
+// the journal (the query's ClientIP and OptPlatform are stored, and max_body_bytes does not bound them).
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP, cleanup, memberEnter, readJournal, runCli, sendCallback, startRoomhook, tempDir, toToml } from "./helpers.ts";
+import { APP, cleanup, memberEnter, rawConnect, readJournal, runCli, sendCallback, startRoomhook, tempDir, toToml } from "./helpers.ts";
 
 // bunfig.toml's [test] timeout is not applied by bun 1.4.5 (the default stays 5 s): set it here.
 setDefaultTimeout(30_000);
@@ -79,5 +80,24 @@ describe("working directory", () => {
       expect({ level: c.log.level, apps: c.apps.map((a) => a.sdk_app_id), admin: c.admin.listen }).toEqual({ level: "info", apps: [APP], admin: "127.0.0.1:8081" });
     }
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe("request line", () => {
+  test("a query string over Bun's ~16 KiB header limit is refused (431) before roomhook sees it; 8 KiB still passes", async () => {
+    const rh = await startRoomhook({});
+    const send = async (n: number) => {
+      const c = await rawConnect(rh.port);
+      const body = memberEnter(`query-${n}`);
+      c.write(`POST /callback?SdkAppid=${APP}&ClientIP=${"9".repeat(n)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      const r = await Promise.race([c.response, Bun.sleep(5000).then(() => ({ status: 0 }))]);
+      c.close();
+      return r.status;
+    };
+    expect(await send(8 * 1024)).toBe(200);
+    expect(await send(64 * 1024)).toBe(431);
+    expect(await send(1024 * 1024)).toBe(431);
+    expect(readJournal(rh.dataDir).map((l) => String(l.entry.clientIp).length)).toEqual([8 * 1024]);
+    expect(await rh.stop()).toBe(0);
   });
 });
