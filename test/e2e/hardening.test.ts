@@ -1,7 +1,8 @@
 // Promises SECURITY.md makes that no other test covered, checked on dist/roomhook: what the service
 // writes is private to its user whatever the umask; the binary takes no configuration or code from
 // its working directory (.env files, bunfig.toml preloads); an oversized request line never reaches
-// the journal (the query's ClientIP and OptPlatform are stored, and max_body_bytes does not bound them).
+// the journal (the query's ClientIP and OptPlatform are stored, and max_body_bytes does not bound them);
+// the fan-out never follows a redirect (a target cannot bounce deliveries to another address).
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -99,5 +100,33 @@ describe("request line", () => {
     expect(await send(1024 * 1024)).toBe(431);
     expect(readJournal(rh.dataDir).map((l) => String(l.entry.clientIp).length)).toEqual([8 * 1024]);
     expect(await rh.stop()).toBe(0);
+  });
+});
+
+describe("fan-out and redirects", () => {
+  test("a target's 302 is never followed: the address it points to gets nothing, the target gets its retries", async () => {
+    let elsewhere = 0;
+    let asked = 0;
+    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (elsewhere++, new Response("ok")) });
+    const target = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => (asked++, new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/internal-only` } })),
+    });
+    const dataDir = join(tempDir("redirect"), "data");
+    const toml =
+      toToml({ data_dir: dataDir, server: { listen: "127.0.0.1:0" }, apps: [{ sdk_app_id: APP }], admin: { listen: "127.0.0.1:0" }, log: { level: "info" } }) +
+      `\n[[targets]]\nname = "bouncer"\nurl = "http://127.0.0.1:${target.port}/hook"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\nretry_delays_ms = [50, 50]\n`;
+    const rh = await startRoomhook({ dataDir, tomlText: toml });
+    try {
+      expect((await sendCallback(rh, { body: memberEnter("bounced") })).status).toBe(200);
+      await until("the first attempt and both retries", () => asked >= 3);
+      await Bun.sleep(300);
+      expect({ asked, elsewhere }).toEqual({ asked: 3, elsewhere: 0 });
+      expect(await rh.stop()).toBe(0);
+    } finally {
+      target.stop(true);
+      other.stop(true);
+    }
   });
 });
