@@ -15,6 +15,6 @@ export function healthRoutes(deps: { journal: SegmentWriter; quarantine: Segment
       if (!deps.quarantine.healthy) problems.push(`quarantine: ${deps.quarantine.error?.message}`);
       return problems.length
         ? json(503, { status: "unready", problems })
-        : json(200, { status: "ready", headSeq: deps.journal.headSeq });
+        : json(200, { status: "ready" }); // no event count here: this listener is public (see SECURITY.md)
     });
 }
