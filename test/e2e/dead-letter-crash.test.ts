@@ -66,21 +66,28 @@ async function expectReadableDeadLetters(rh: Roomhook, dataDir: string): Promise
   expect(missing.map((l) => l.seq)).toEqual([]);
 }
 
-test("a torn dead-letter line left by a crash is cut at start-up; the next dead letter stays readable and listed", async () => {
+/**
+ * One event dead-lettered, a stop, the torn start of a dead-letter line appended (what a crash
+ * inside an append leaves), a restart and a second dead-lettered event.
+ */
+async function afterTornDeadLetter(first: string, second: string): Promise<{ rh: Roomhook; dataDir: string }> {
   const dataDir = join(tempDir("dlcrash"), "data");
   let rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
-  expect((await sendSigned(rh.base, enterBody("dl-a"))).status).toBe(200);
+  expect((await sendSigned(rh.base, enterBody(first))).status).toBe(200);
   await settled(rh);
   expect(await rh.stop()).toBe(0);
-  // What a crash inside the append leaves: the first bytes of a dead-letter line, no newline.
   const f = join(dataDir, "dead-letters", "strict.jsonl");
   const line = readFileSync(f, "utf8");
   appendFileSync(f, line.slice(0, line.indexOf(',"event":') + 40));
-
   rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
-  expect((await sendSigned(rh.base, enterBody("dl-b"))).status).toBe(200);
+  expect((await sendSigned(rh.base, enterBody(second))).status).toBe(200);
   await settled(rh);
   await Bun.sleep(100);
+  return { rh, dataDir };
+}
+
+test("a torn dead-letter line left by a crash is cut at start-up; the next dead letter stays readable and listed", async () => {
+  const { rh, dataDir } = await afterTornDeadLetter("dl-a", "dl-b");
   await expectReadableDeadLetters(rh, dataDir);
   expect(await rh.stop()).toBe(0);
 });
@@ -123,18 +130,7 @@ test("kill -9 inside a multi-MiB dead-letter append, restart: every refused even
 });
 
 test("after a torn dead-letter line, a redelivery sends every event's journal line and nothing else", async () => {
-  const dataDir = join(tempDir("dlcrash"), "data");
-  let rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
-  expect((await sendSigned(rh.base, enterBody("dl-c"))).status).toBe(200);
-  await settled(rh);
-  expect(await rh.stop()).toBe(0);
-  const f = join(dataDir, "dead-letters", "strict.jsonl");
-  const line = readFileSync(f, "utf8");
-  appendFileSync(f, line.slice(0, line.indexOf(',"event":') + 40));
-  rh = await startRoomhook({ dataDir, tomlText: toml(dataDir) });
-  expect((await sendSigned(rh.base, enterBody("dl-d"))).status).toBe(200);
-  await settled(rh);
-  await Bun.sleep(100);
+  const { rh, dataDir } = await afterTornDeadLetter("dl-c", "dl-d");
   accepting = true;
   bodies.length = 0;
   try {
