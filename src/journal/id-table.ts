@@ -1,8 +1,6 @@
 // A set of 128-bit event ids in typed arrays (open addressing, linear probing). Seeding the dedupe
 // window from the journal at start-up inserts 100,000 ids in a few milliseconds, where a Map of
 // strings took ~60 ms; start-up to the first acknowledgement is part of what we promise.
-export type IdWords = Uint32Array; // 4 words
-
 export class IdTable {
   private readonly words: Uint32Array;
   private readonly used: Uint8Array;
@@ -56,16 +54,6 @@ export class IdTable {
     }
     return false;
   }
-}
-
-const HEX_RE = /^[0-9a-f]{32}$/;
-
-/** The 4 words of a 32-hex-digit id, or null when the id has another shape. */
-export function idWords(id: string): IdWords | null {
-  if (!HEX_RE.test(id)) return null;
-  const out = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) out[i] = parseInt(id.slice(i * 8, i * 8 + 8), 16);
-  return out;
 }
 
 function hexVal(c: number): number {

@@ -8,7 +8,6 @@ import { SegmentWriter } from "../../src/journal/writer.ts";
 import { recentIds, recoverTail } from "../../src/journal/recover.ts";
 import { listSegments, segmentName } from "../../src/journal/segments.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
-import { idWords } from "../../src/journal/id-table.ts";
 import { readSnapshot, snapshotPath, writeSnapshot } from "../../src/journal/dedupe-snapshot.ts";
 import { JournalFollower } from "../../src/journal/follow.ts";
 import { verifyDir } from "../../src/cli/verify.ts";
@@ -33,6 +32,13 @@ function idsOf(r: { words: Uint32Array; count: number }): string[] {
   return Array.from({ length: r.count }, (_, i) =>
     Array.from(r.words.subarray(i * 4, i * 4 + 4), (w) => w.toString(16).padStart(8, "0")).join(""),
   );
+}
+
+/** An EventId from its 32 hex digits, as eventId() would make it. */
+function asId(hex: string) {
+  const words = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) words[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  return { hex, words };
 }
 
 function head(id: string): string {
@@ -294,7 +300,6 @@ describe("dedupe window", () => {
     const d = dir();
     let j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
     const [x1, x2] = [hexId("x1"), hexId("x2")];
-    const asId = (hex: string) => ({ hex, words: idWords(hex)! });
     expect((await j.ingest(asId(x1), head(x1), "{}")).duplicate).toBe(false);
     await j.close();
     j = new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: 10 });
@@ -305,7 +310,6 @@ describe("dedupe window", () => {
 });
 
 describe("dedupe snapshot", () => {
-  const asId = (hex: string) => ({ hex, words: idWords(hex)! });
   const open = (d: string, window = 100) => new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: window });
 
   test("a clean close saves the window; a crash's newer ids come from the journal tail", async () => {
@@ -332,7 +336,7 @@ describe("dedupe snapshot", () => {
     await j.close();
     const snap = readSnapshot(snapshotPath(d))!;
     // claims to cover seq 99 and holds an id the journal never had: must not be trusted
-    const fake = new Uint32Array([...snap.words, ...idWords(hexId("ghost"))!]);
+    const fake = new Uint32Array([...snap.words, ...asId(hexId("ghost")).words]);
     writeSnapshot(snapshotPath(d), 99, fake, snap.count + 1);
     j = open(d);
     expect((await j.ingest(asId(hexId("ghost")), head(hexId("ghost")), "{}")).duplicate).toBe(false);
