@@ -13,14 +13,17 @@ export interface TooLarge {
 
 /**
  * Reads a request body of at most `limit` bytes. Past the limit it stops keeping the bytes, drops
- * the rest as it comes (up to DISCARD_MAX_BYTES) and returns TooLarge.
+ * the rest as it comes (up to DISCARD_MAX_BYTES) and returns TooLarge. Not async itself: the common
+ * case hands Bun's promise straight back, one hop less per request.
  */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array | TooLarge> {
-  if (request.headers.has("content-length")) {
-    // The length was checked against the limit already, and Bun enforces it.
-    const buf = new Uint8Array(await request.arrayBuffer());
-    return buf.length > limit ? { drained: true } : buf;
-  }
+export function readLimited(request: Request, limit: number, hasLength: boolean): Promise<Uint8Array | TooLarge> {
+  // With a Content-Length the caller checked it against the limit already (and the length of what
+  // arrived again afterwards).
+  if (hasLength) return request.bytes();
+  return readChunked(request, limit);
+}
+
+async function readChunked(request: Request, limit: number): Promise<Uint8Array | TooLarge> {
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let total = 0;

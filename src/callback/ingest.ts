@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { Config, AppConfig } from "../config/schema.ts";
 import { ANY, makeAllowlist } from "../net/address.ts";
-import { envelopeHead, eventId, singleLine, type EnvelopeFields } from "../journal/line.ts";
+import { envelopeHead, EventIdHasher, singleLine, type EnvelopeFields } from "../journal/line.ts";
 import { JournalWriteError } from "../journal/writer.ts";
 import type { Journal } from "../journal/journal.ts";
 import type { SegmentWriter } from "../journal/writer.ts";
@@ -13,18 +13,10 @@ import { parseQuery, type CallbackQuery } from "./query.ts";
 import { checkSign, type SignProblem } from "./sign.ts";
 import { canonicalCommand, isKnownCommand } from "./schemas.ts";
 import { BodyValidators } from "./validate.ts";
-import { DISCARD_MAX_BYTES, type TooLarge } from "./body.ts";
+import { DISCARD_MAX_BYTES, discardBody, readLimited } from "./body.ts";
 
-export interface IncomingCallback {
-  url: string;
-  /** The socket peer; a function because looking it up costs, and most requests never need it. */
-  remoteIp(): string | undefined;
-  headers: Headers;
-  /** Reads the body; past `limit` bytes it is dropped as it comes and TooLarge says if all of it was. */
-  readBody(limit: number): Promise<Uint8Array | TooLarge>;
-  /** Reads a refused body and drops it as it comes; its size, or -1 once past `max`. */
-  discardBody(max: number): Promise<number>;
-}
+/** Finds a request's socket peer: Bun's server, or nothing (in-process tests). */
+export type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
 
 export type Outcome =
   | "accepted"
@@ -77,15 +69,15 @@ const SIGN_ANSWERS: Record<SignProblem, Answer> = {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The client address: the socket peer, or with trust_proxy the address the proxy appended last. */
-function sourceIp(s: Settings, req: IncomingCallback): string | undefined {
+function sourceIp(s: Settings, request: Request, peer: PeerLookup): string | undefined {
   if (s.trustProxy) {
-    const xff = req.headers.get("x-forwarded-for");
+    const xff = request.headers.get("x-forwarded-for");
     if (xff) {
       const last = xff.split(",").pop()!.trim();
       if (last) return last;
     }
   }
-  return req.remoteIp();
+  return peer?.requestIP(request)?.address;
 }
 
 function roomIdOf(body: Record<string, unknown>): string | null {
@@ -97,6 +89,10 @@ function roomIdOf(body: Record<string, unknown>): string | null {
 export class CallbackIngest {
   private s: Settings;
   private readonly validators = new BodyValidators();
+  private readonly ids = new EventIdHasher();
+  /** receivedAt for the current millisecond: under load many requests share one. */
+  private stampMs = -1;
+  private stamp = "";
 
   constructor(
     config: Config,
@@ -110,11 +106,11 @@ export class CallbackIngest {
     this.s = settingsFrom(config);
   }
 
-  async handle(req: IncomingCallback): Promise<IngestReport> {
+  async handle(req: Request, peer?: PeerLookup): Promise<IngestReport> {
     const s = this.s;
-    // Resolved only when the allowlist or a log line needs it.
+    // The peer address is looked up only when the allowlist or a log line needs it.
     let ipCache: string | undefined | null = null;
-    const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req)) : ipCache);
+    const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req, peer)) : ipCache);
     if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
 
     const declared = req.headers.get("content-length");
@@ -128,13 +124,15 @@ export class CallbackIngest {
     if (!("app" in auth)) {
       // With a Content-Length the body is never read at all: answer and close.
       if (declared !== null) return { ...this.reject(ip, auth.answer, auth.sdkAppId), bodyUnread: true };
-      if ((await req.discardBody(s.maxBody)) < 0) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
+      if ((await discardBody(req, s.maxBody)) < 0) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
       return this.reject(ip, auth.answer, auth.sdkAppId);
     }
     const app = auth.app;
 
-    const bytes = await req.readBody(s.maxBody);
+    const bytes = await readLimited(req, s.maxBody, declared !== null);
     if (!(bytes instanceof Uint8Array)) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: !bytes.drained };
+    // A Content-Length that lied (Bun's server enforces it; a Request built in process does not).
+    if (bytes.length > s.maxBody) return this.reject(ip, tooLarge(s.maxBody));
 
     let text: string;
     let body: unknown;
@@ -157,7 +155,7 @@ export class CallbackIngest {
       sdkAppId: app.sdk_app_id,
       roomId: roomIdOf(obj),
       eventTime: Number.isSafeInteger(obj.EventTime) ? (obj.EventTime as number) : null,
-      receivedAt: new Date(this.deps.now()).toISOString(),
+      receivedAt: this.receivedAt(),
       clientIp: q.clientIp ?? null,
       optPlatform: q.optPlatform ?? null,
     };
@@ -182,7 +180,7 @@ export class CallbackIngest {
       if (problem) return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
     }
 
-    const id = eventId(app.sdk_app_id, command, bytes);
+    const id = this.ids.id(app.sdk_app_id, command, bytes);
     fields.id = id.hex;
     try {
       const r = await this.deps.journal.ingest(id, envelopeHead(fields), stored);
@@ -192,6 +190,15 @@ export class CallbackIngest {
     }
   }
 
+  private receivedAt(): string {
+    const now = this.deps.now();
+    if (now !== this.stampMs) {
+      this.stampMs = now;
+      this.stamp = new Date(now).toISOString();
+    }
+    return this.stamp;
+  }
+
   private async quarantine(
     ip: () => string | undefined,
     fields: EnvelopeFields,
@@ -199,7 +206,7 @@ export class CallbackIngest {
     stored: string,
     answer: Answer,
   ): Promise<IngestReport> {
-    fields.id = eventId(fields.sdkAppId, fields.type, bytes).hex;
+    fields.id = this.ids.id(fields.sdkAppId, fields.type, bytes).hex;
     fields.reason = answer.info;
     try {
       const seq = await this.deps.quarantine.append(envelopeHead(fields), stored);
@@ -237,10 +244,10 @@ export class CallbackIngest {
    * A refusal decided before the body was read: the body is read and dropped as it comes (never
    * held), unless it is huge, then the connection is closed instead.
    */
-  private async refuseUnread(req: IncomingCallback, ip: () => string | undefined, answer: Answer, sdkAppId?: number): Promise<IngestReport> {
+  private async refuseUnread(req: Request, ip: () => string | undefined, answer: Answer, sdkAppId?: number): Promise<IngestReport> {
     const report = this.reject(ip, answer, sdkAppId);
     const declared = Number(req.headers.get("content-length") ?? 0);
-    const drained = declared <= DISCARD_MAX_BYTES && (await req.discardBody(DISCARD_MAX_BYTES)) >= 0;
+    const drained = declared <= DISCARD_MAX_BYTES && (await discardBody(req, DISCARD_MAX_BYTES)) >= 0;
     return { ...report, bodyUnread: !drained };
   }
 

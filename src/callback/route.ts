@@ -2,10 +2,7 @@
 // so it can be stored exactly), the Tencent acknowledgement out.
 import { Elysia } from "elysia";
 import { ErrorCodes, ackResponse, fail } from "./ack.ts";
-import type { CallbackIngest, IncomingCallback, IngestReport } from "./ingest.ts";
-import { discardBody, readLimited } from "./body.ts";
-
-type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
+import type { CallbackIngest, IngestReport, PeerLookup } from "./ingest.ts";
 
 /**
  * The callback handler as a plain (Request, server) -> Response function: the Elysia route below uses
@@ -15,14 +12,7 @@ type PeerLookup = { requestIP(r: Request): { address: string } | null } | null |
 export function callbackHandler(ingest: CallbackIngest, onReport?: (r: IngestReport, ms: number) => void) {
   return async (request: Request, server: PeerLookup): Promise<Response> => {
     const started = performance.now();
-    const req: IncomingCallback = {
-      url: request.url,
-      remoteIp: () => server?.requestIP(request)?.address,
-      headers: request.headers,
-      readBody: (limit) => readLimited(request, limit),
-      discardBody: (max) => discardBody(request, max),
-    };
-    const report = await ingest.handle(req);
+    const report = await ingest.handle(request, server);
     onReport?.(report, performance.now() - started);
     return ackResponse(report.answer, report.bodyUnread);
   };

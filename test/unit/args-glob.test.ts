@@ -3,7 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import { nonNegativeInt, parseFlags, str, UsageError, type FlagSpec } from "../../src/cli/args.ts";
 import { globToRegExp, matchAny } from "../../src/journal/glob.ts";
-import { envelopeHead, eventId, peekSeqId, renderLine, singleLine, type EnvelopeFields } from "../../src/journal/line.ts";
+import { envelopeHead, eventId, EventIdHasher, peekSeqId, renderLine, singleLine, type EnvelopeFields } from "../../src/journal/line.ts";
+import { createHash } from "node:crypto";
 import { EXAMPLES } from "../../src/callback/examples.ts";
 
 const SPEC: FlagSpec = { config: "string", follow: "boolean", type: "string", "from-seq": "string" };
@@ -176,6 +177,29 @@ describe("eventId", () => {
     expect(eventId(1400000001, type, body).hex).not.toBe(id);
     expect(eventId(1400000000, "Room.CallbackAfterMemberLeave", body).hex).not.toBe(id);
     expect(eventId(1400000000, type, enc(`${EXAMPLES["Room.CallbackAfterMemberEnter"]} `)).hex).not.toBe(id);
+  });
+
+  test("is the first 128 bits of SHA-256 over the length-prefixed app, command and body", () => {
+    const expected = createHash("sha256").update(`1400000000\n${type.length}:${type}\n`).update(body).digest("hex").slice(0, 32);
+    expect(eventId(1400000000, type, body).hex).toBe(expected);
+  });
+
+  test("the hot-path hasher gives the same id as eventId, for small and big bodies and any command", () => {
+    const h = new EventIdHasher();
+    const big = enc("x".repeat(40_000));
+    for (const [app, t, b] of [
+      [1400000000, type, body],
+      [1, "Room.Ünknown-命令", body],
+      [7, type, big],
+      [7, "y".repeat(6000), enc("z".repeat(1000))], // prefix alone beyond the scratch bound
+      [7, type, new Uint8Array(0)],
+    ] as const) {
+      const id = h.id(app, t, b);
+      expect(id.hex).toBe(eventId(app, t, b).hex);
+      expect([...id.words]).toEqual([...eventId(app, t, b).words]);
+    }
+    // The scratch buffer is reused: a later, shorter body must not see the earlier one's tail.
+    expect(h.id(1, type, enc("ab")).hex).toBe(eventId(1, type, enc("ab")).hex);
   });
 
   test("the field boundaries are not ambiguous", () => {
