@@ -9,6 +9,11 @@ import type { EventId } from "./line.ts";
 
 export type IngestResult = { seq: number; duplicate: false } | { seq: number; duplicate: true };
 
+/** A duplicate whose original is durable already (its seq is not looked up). */
+const DUPLICATE_ON_DISK: IngestResult = { seq: 0, duplicate: true };
+const asDuplicate = (seq: number): IngestResult => ({ seq, duplicate: true });
+const asAppended = (seq: number): IngestResult => ({ seq, duplicate: false });
+
 /** How often the dedupe snapshot is refreshed while ids change. */
 const SNAPSHOT_EVERY_MS = 5_000;
 
@@ -47,13 +52,17 @@ export class Journal {
     }
   }
 
-  async ingest(id: EventId, head: string, body: string): Promise<IngestResult> {
+  /**
+   * Appends unless the id was seen. Not async: a duplicate already on disk is answered without a
+   * promise, and a new record costs one derived promise rather than an async frame.
+   */
+  ingest(id: EventId, head: string, body: string): IngestResult | Promise<IngestResult> {
     const seen = this.dedupe.lookup(id);
-    if (seen === true) return { seq: 0, duplicate: true };
-    if (seen !== undefined) return { seq: await seen, duplicate: true };
+    if (seen === true) return DUPLICATE_ON_DISK;
+    if (seen !== undefined) return seen.then(asDuplicate);
     const write = this.writer.append(head, body);
     this.dedupe.track(id, write);
-    return { seq: await write, duplicate: false };
+    return write.then(asAppended);
   }
 
   async close(): Promise<void> {
