@@ -10,7 +10,7 @@ export {}; // a module, so top-level await is allowed
 
 type Row = Record<string, string>;
 
-const TARGETS = ["constant", "fsync", "write"] as const;
+const TARGETS = ["constant", "floor", "fsync", "write"] as const;
 const GOALS = {
   fsyncVsConstant: 0.4, // fsync req/s / constant req/s >= 0.4
   fsyncP99Ms: 10, // fsync p99 < 10 ms
@@ -48,6 +48,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const label: Record<string, string> = {
   constant: "constant (Bun.serve, ack only)",
+  floor: "floor (read, parse, group-commit fdatasync, ack)",
   fsync: 'roomhook durability="fsync"',
   write: 'roomhook durability="write"',
 };
@@ -123,6 +124,14 @@ if (present.includes("fsync") && present.includes("write")) {
   checks.push(
     `| fsync / write req/s | ${fmt(v)} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | ≥ ${GOALS.fsyncVsWrite} | ${verdict(v === undefined ? undefined : v >= GOALS.fsyncVsWrite)} |`,
   );
+}
+if (present.includes("floor") && present.includes("constant")) {
+  const rs = perRound("floor", "constant");
+  checks.push(`| floor / constant req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: what Bun allows) | |`);
+}
+if (present.includes("fsync") && present.includes("floor")) {
+  const rs = perRound("fsync", "floor");
+  checks.push(`| fsync / floor req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: roomhook's own share) | |`);
 }
 if (present.includes("write") && present.includes("constant")) {
   const rs = perRound("write", "constant");
