@@ -13,44 +13,36 @@ export interface CallbackQuery {
 
 type Field = keyof CallbackQuery;
 
-/** The field a lower-cased parameter name stands for. */
-function fieldOfLower(name: string): Field | undefined {
+/** The field a parameter name stands for: Tencent's own spelling, or the name lower-cased. */
+function knownField(name: string): Field | undefined {
   switch (name) {
+    case "SdkAppid":
     case "sdkappid":
       return "sdkAppId";
+    case "CallbackCommand":
     case "callbackcommand":
       return "command";
+    case "ClientIP":
     case "clientip":
       return "clientIp";
+    case "OptPlatform":
     case "optplatform":
       return "optPlatform";
+    case "Sign":
     case "sign":
       return "sign";
+    case "RequestTime":
     case "requesttime":
       return "requestTime";
   }
   return undefined;
 }
 
-/** Tencent's own spellings match without lower-casing (or decoding) the name. */
+/** Tencent's spellings match at once; any other name is decoded and lower-cased first. */
 function fieldOf(raw: string): Field | undefined {
-  switch (raw) {
-    case "SdkAppid":
-      return "sdkAppId";
-    case "CallbackCommand":
-      return "command";
-    case "ClientIP":
-      return "clientIp";
-    case "OptPlatform":
-      return "optPlatform";
-    case "Sign":
-      return "sign";
-    case "RequestTime":
-      return "requestTime";
-    case "contenttype":
-      return undefined; // always sent, never used
-  }
-  return fieldOfLower(decode(raw).toLowerCase());
+  // contenttype comes with every callback and is never used: skip the decoding for it.
+  if (raw === "contenttype") return undefined;
+  return knownField(raw) ?? knownField(decode(raw).toLowerCase());
 }
 
 function decode(s: string): string {
