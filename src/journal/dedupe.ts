@@ -33,16 +33,15 @@ export class DedupeWindow {
     return undefined;
   }
 
-  track(id: EventId, write: Promise<number>): void {
-    if (this.size <= 0) return;
+  /** The id's write has started: duplicates that arrive meanwhile wait for it. */
+  begin(id: EventId, write: Promise<number>): void {
     this.inFlight.set(id.hex, write);
-    write.then(
-      () => {
-        this.inFlight.delete(id.hex);
-        this.insert(id.words, 0);
-      },
-      () => this.inFlight.delete(id.hex),
-    );
+  }
+
+  /** The id's write ended: remembered if it is durable, forgotten if it failed. */
+  settled(id: EventId, durable: boolean): void {
+    this.inFlight.delete(id.hex);
+    if (durable) this.insert(id.words, 0);
   }
 
   /** Bumped whenever an id is added: tells the snapshotter whether there is anything new to save. */

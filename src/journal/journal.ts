@@ -61,8 +61,19 @@ export class Journal {
     if (seen === true) return DUPLICATE_ON_DISK;
     if (seen !== undefined) return seen.then(asDuplicate);
     const write = this.writer.append(head, body);
-    this.dedupe.track(id, write);
-    return write.then(asAppended);
+    if (this.dedupe.size <= 0) return write.then(asAppended);
+    this.dedupe.begin(id, write);
+    // One reaction does the dedupe bookkeeping and the answer: a promise fewer per callback.
+    return write.then(
+      (seq) => {
+        this.dedupe.settled(id, true);
+        return { seq, duplicate: false };
+      },
+      (e: unknown) => {
+        this.dedupe.settled(id, false);
+        throw e;
+      },
+    );
   }
 
   async close(): Promise<void> {
