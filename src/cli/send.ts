@@ -21,6 +21,16 @@ Usage: roomhook send --url URL --sdk-app-id N [--token T] [--command C] [--body 
   --insecure         accept a self-signed TLS certificate
 Prints the HTTP status and the answer. Exit 0 when acknowledged (200, ActionStatus OK), else 1.`;
 
+/** The CallbackCommand a body names, when it is JSON naming one as a string. */
+export function bodyCommand(text: string): string | undefined {
+  try {
+    const c = (JSON.parse(text) as { CallbackCommand?: unknown }).CallbackCommand;
+    return typeof c === "string" ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function exampleBody(command: string, now: number): string {
   const canonical = canonicalCommand(command);
   if (!isKnownCommand(canonical)) throw new UsageError(`no example for "${command}"; pass --body`);
@@ -67,13 +77,7 @@ export async function sendCommand(argv: string[]): Promise<number> {
   let command = str(flags, "command");
   if (bodyArg !== undefined) {
     body = bodyArg === "-" ? await Bun.stdin.text() : readFileSync(bodyArg, "utf8");
-    if (!command) {
-      try {
-        const c = (JSON.parse(body) as { CallbackCommand?: unknown }).CallbackCommand;
-        if (typeof c === "string") command = c;
-      } catch {}
-    }
-    command ??= "";
+    command ||= bodyCommand(body) ?? "";
   } else {
     command ??= "Room.CallbackAfterMemberEnter";
     body = exampleBody(command, Date.now());

@@ -1,6 +1,7 @@
 // End-to-end helpers: run the compiled binary dist/roomhook exactly as an operator would (its own
 // process, a TOML file, a temp data_dir, a loopback port) and talk to it over real sockets.
 import { EXAMPLES } from "../../src/callback/examples.ts";
+import { bodyCommand } from "../../src/cli/send.ts";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -416,20 +417,11 @@ export function callbackQuery(o: Omit<SendOptions, "body"> & { bodyCommand?: str
   return p.toString();
 }
 
-function bodyCommandOf(text: string): string | undefined {
-  try {
-    const c = (JSON.parse(text) as { CallbackCommand?: unknown }).CallbackCommand;
-    return typeof c === "string" ? c : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** POSTs one callback the way Tencent does (query string, optional Sign). */
 export async function sendCallback(target: Roomhook | string, o: SendOptions): Promise<SendResult> {
   const base = typeof target === "string" ? target : target.base;
   const text = typeof o.body === "string" ? o.body : JSON.stringify(o.body);
-  const url = `${base}${o.path ?? "/callback"}?${callbackQuery({ ...o, bodyCommand: bodyCommandOf(text) })}`;
+  const url = `${base}${o.path ?? "/callback"}?${callbackQuery({ ...o, bodyCommand: bodyCommand(text) })}`;
   const res = await fetch(url, {
     method: o.method ?? "POST",
     body: text,

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EXAMPLES } from "../../src/callback/examples.ts";
+import { bodyCommand } from "../../src/cli/send.ts";
 import { computeSign } from "../../src/callback/sign.ts";
 import { APP_ID } from "../support/app.ts";
 
@@ -135,15 +136,6 @@ export interface BodyGen {
   command?: string;
   /** An unmodified, valid example: with a matching query it must be acknowledged. */
   valid?: boolean;
-}
-
-function commandOf(text: string): string | undefined {
-  try {
-    const c = (JSON.parse(text) as { CallbackCommand?: unknown }).CallbackCommand;
-    return typeof c === "string" ? c : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const exampleName = fc.constantFrom(...KNOWN);
@@ -277,7 +269,7 @@ const mutatedBody: fc.Arbitrary<BodyGen> = fc
   .map(([ex, ms]) => {
     let b = ex.bytes;
     for (const m of ms) b = applyMutation(b, m);
-    return { family: `mutated(${ms.map((m) => m.op).join(",")})`, bytes: b, command: commandOf(Buffer.from(b).toString("utf8")) };
+    return { family: `mutated(${ms.map((m) => m.op).join(",")})`, bytes: b, command: bodyCommand(Buffer.from(b).toString("utf8")) };
   });
 
 const randomJsonBody: fc.Arbitrary<BodyGen> = fc
@@ -287,7 +279,7 @@ const randomJsonBody: fc.Arbitrary<BodyGen> = fc
       .tuple(fc.constantFrom(...COMMAND_NAMES), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }))
       .map(([c, extra]) => JSON.stringify({ ...extra, CallbackCommand: c })),
   )
-  .map((text) => ({ family: "random-json", bytes: utf8(text), command: commandOf(text) }));
+  .map((text) => ({ family: "random-json", bytes: utf8(text), command: bodyCommand(text) }));
 
 export type DeepShape = "arrays" | "objects" | "mixed" | "unclosed" | "in-unknown-command" | "in-known-field" | "in-string";
 
@@ -318,7 +310,7 @@ export function deepBody(depth: number, shape: DeepShape): BodyGen {
       text = `{"CallbackCommand":"${ENTER}","EventTime":1,"RoomId":"${"[".repeat(depth)}","MemberList_Account":["u"]}`;
       break;
   }
-  return { family: `deep(${shape},${depth})`, bytes: utf8(text), command: commandOf(text) };
+  return { family: `deep(${shape},${depth})`, bytes: utf8(text), command: bodyCommand(text) };
 }
 
 const deep: fc.Arbitrary<BodyGen> = fc
