@@ -238,6 +238,31 @@ async function checkData(dataDir: string, ledger: Ledger, sink: Sink, strict: Si
   return { events: j.lines.length, deadLetters };
 }
 
+/**
+ * The end of a phase: the fan-out caught up, a clean SIGTERM, then the data checked against the
+ * ledger. Every problem goes into `violations` (prefixed with the phase); the phase's own list is
+ * returned for its summary line.
+ */
+async function endPhase(
+  phase: string,
+  rh: Roomhook,
+  dataDir: string,
+  ledger: Ledger,
+  sink: Sink,
+  strict: Sink | null,
+  violations: string[],
+): Promise<{ res: { events: number; deadLetters: number }; v: string[] }> {
+  const lag = await caughtUp(rh, 30_000);
+  if (lag) violations.push(`phase ${phase}: ${lag}`);
+  const code = await rh.stop();
+  if (code !== 0) violations.push(`phase ${phase}: SIGTERM exit ${code}`);
+  const v: string[] = [];
+  const res = await checkData(dataDir, ledger, sink, strict, (x) => v.push(x));
+  v.push(...ledger.violations);
+  violations.push(...v.map((x) => `phase ${phase}: ${x}`));
+  return { res, v };
+}
+
 function targetsFor(sink: Sink, strict: Sink | null): TargetToml[] {
   const t: TargetToml[] = [{ name: "sink", url: sink.url, max_in_flight: 16, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000] }];
   if (strict) t.push({ name: "strict", url: strict.url, max_in_flight: 16, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000] });
@@ -342,15 +367,8 @@ async function phaseTmpfs(o: Required<Omit<DiskFaultOptions, "log">>, rand: () =
       );
       violations.push(...v.map((x) => `phase A cycle ${c}: ${x}`));
     }
-    const lag = await caughtUp(rh, 30_000);
-    if (lag) violations.push(`phase A: ${lag}`);
-    const code = await rh.stop();
-    if (code !== 0) violations.push(`phase A: SIGTERM exit ${code}`);
+    const { res, v } = await endPhase("A", rh, dataDir, ledger, sink, strict, violations);
     rh = null;
-    const v: string[] = [];
-    const res = await checkData(dataDir, ledger, sink, strict, (s) => v.push(s));
-    v.push(...ledger.violations);
-    violations.push(...v.map((x) => `phase A: ${x}`));
     log(
       `disk-full A total: ${ledger.acked.size} acknowledged, ${ledger.failed.size} answered 503; journal ${res.events} events, verify ${v.some((x) => x.includes("verify")) ? "FAILED" : "ok"}; ` +
         `"sink" received ${sink.received.size}; ${strict ? `${res.deadLetters} readable dead letters; ` : ""}${v.length ? `VIOLATIONS ${v.length}` : "ok"}`,
@@ -444,15 +462,8 @@ async function phaseEio(o: Required<Omit<DiskFaultOptions, "log">>, rand: () => 
       );
       violations.push(...v.map((x) => `phase ${s.name.slice(0, 2)}: ${x}`));
     }
-    const lag = await caughtUp(rh, 30_000);
-    if (lag) violations.push(`phase B: ${lag}`);
-    const code = await rh.stop();
-    if (code !== 0) violations.push(`phase B: SIGTERM exit ${code}`);
+    const { res, v } = await endPhase("B", rh, dataDir, ledger, sink, strict, violations);
     rh = null;
-    const v: string[] = [];
-    const res = await checkData(dataDir, ledger, sink, strict, (x) => v.push(x));
-    v.push(...ledger.violations);
-    violations.push(...v.map((x) => `phase B: ${x}`));
     log(
       `disk-full B total: ${ledger.acked.size} acknowledged, ${ledger.failed.size} answered 503; journal ${res.events} events; "sink" received ${sink.received.size}; ` +
         `${strict ? `${res.deadLetters} readable dead letters; ` : ""}${v.length ? `VIOLATIONS ${v.length}` : "ok"}`,
