@@ -1,10 +1,10 @@
 // A target's persisted state, {data_dir}/cursors/<name>.json: the cursor (every event with seq <=
 // cursor is delivered, dead-lettered or filtered out) and whether the target is paused. Replaced
 // atomically: temp file, fsync, rename, fsync of the directory.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir } from "../journal/segments.ts";
+import { replaceFileSync } from "../journal/segments.ts";
 
 export interface CursorState {
   seq: number;
@@ -41,17 +41,7 @@ function render(name: string, s: CursorState): string {
 export function saveCursorSync(dataDir: string, name: string, s: CursorState): void {
   const dir = cursorsDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const final = cursorPath(dataDir, name);
-  const tmp = `${final}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, render(name, s));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, final);
-  fsyncDir(dir);
+  replaceFileSync(cursorPath(dataDir, name), render(name, s), true);
 }
 
 /** The same, off the event loop (the periodic save while delivering). */

@@ -2,8 +2,9 @@
 // (about 45 MB for the default 100,000). Written on clean shutdown and every few seconds while ids
 // change; at start-up only the lines after the snapshot's seq are scanned. A missing, stale or
 // damaged snapshot only costs time: the full scan of the journal's tail is the fallback.
-import { closeSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { replaceFileSync } from "./segments.ts";
 
 const MAGIC = 0x52484431; // "RHD1"
 const HEADER_WORDS = 6; // magic, seq (2 words), count, crc, reserved
@@ -22,14 +23,7 @@ export function writeSnapshot(path: string, seq: number, words: Uint32Array, cou
   out[3] = count;
   out[4] = Bun.hash.crc32(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
   out.set(body, HEADER_WORDS);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, new Uint8Array(out.buffer));
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  replaceFileSync(path, new Uint8Array(out.buffer), false);
 }
 
 /** The snapshot's seq and ids, or null when there is none or it does not check out. */
