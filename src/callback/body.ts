@@ -24,18 +24,9 @@ export function readLimited(request: Request, limit: number, hasLength: boolean)
 }
 
 async function readChunked(request: Request, limit: number): Promise<Uint8Array | TooLarge> {
-  if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of request.body) {
-      total += chunk.length;
-      if (total > DISCARD_MAX_BYTES) return { drained: false };
-      if (total <= limit) chunks.push(chunk);
-    }
-  } catch {
-    return { drained: false };
-  }
+  const total = await streamBody(request, DISCARD_MAX_BYTES, chunks, limit);
+  if (total < 0) return { drained: false };
   return total > limit ? { drained: true } : Buffer.concat(chunks);
 }
 
@@ -43,14 +34,23 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array 
  * Reads and drops a refused body without keeping it; the number of bytes read, or -1 once it passed
  * `max` (or the client broke off).
  */
-export async function discardBody(request: Request, max: number): Promise<number> {
+export function discardBody(request: Request, max: number): Promise<number> {
+  if (request.bodyUsed) return Promise.resolve(-1);
+  return streamBody(request, max);
+}
+
+/**
+ * Reads the body as it streams in: its size, or -1 once it passed `max` or the client broke off.
+ * With `keep`, the chunks are kept while the total stays within `keepLimit`.
+ */
+async function streamBody(request: Request, max: number, keep?: Uint8Array[], keepLimit = 0): Promise<number> {
   if (!request.body) return 0;
-  if (request.bodyUsed) return -1;
   let total = 0;
   try {
     for await (const chunk of request.body) {
       total += chunk.length;
       if (total > max) return -1;
+      if (keep && total <= keepLimit) keep.push(chunk);
     }
     return total;
   } catch {

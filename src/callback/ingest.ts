@@ -111,10 +111,9 @@ export class CallbackIngest {
     // The peer address is looked up only when the allowlist or a log line needs it.
     let ipCache: string | undefined | null = null;
     const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req, peer)) : ipCache);
-    if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
-
     const declared = req.headers.get("content-length");
-    if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, ip, tooLarge(s.maxBody));
+    if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, declared, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+    if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, declared, ip, tooLarge(s.maxBody));
 
     // Authenticate from the query before reading the body, so an unauthenticated client can never
     // make us hold its body in memory. The answers keep the table's order: a chunked body that turns
@@ -123,14 +122,14 @@ export class CallbackIngest {
     const auth = this.authenticate(s, q);
     if (!("app" in auth)) {
       // With a Content-Length the body is never read at all: answer and close.
-      if (declared !== null) return { ...this.reject(ip, auth.answer, auth.sdkAppId), bodyUnread: true };
-      if ((await discardBody(req, s.maxBody)) < 0) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: true };
+      if (declared !== null) return this.reject(ip, auth.answer, auth.sdkAppId, true);
+      if ((await discardBody(req, s.maxBody)) < 0) return this.reject(ip, tooLarge(s.maxBody), undefined, true);
       return this.reject(ip, auth.answer, auth.sdkAppId);
     }
     const app = auth.app;
 
     const bytes = await readLimited(req, s.maxBody, declared !== null);
-    if (!(bytes instanceof Uint8Array)) return { ...this.reject(ip, tooLarge(s.maxBody)), bodyUnread: !bytes.drained };
+    if (!(bytes instanceof Uint8Array)) return this.reject(ip, tooLarge(s.maxBody), undefined, !bytes.drained);
     // A Content-Length that lied (Bun's server enforces it; a Request built in process does not).
     if (bytes.length > s.maxBody) return this.reject(ip, tooLarge(s.maxBody));
 
@@ -244,16 +243,15 @@ export class CallbackIngest {
    * A refusal decided before the body was read: the body is read and dropped as it comes (never
    * held), unless it is huge, then the connection is closed instead.
    */
-  private async refuseUnread(req: Request, ip: () => string | undefined, answer: Answer, sdkAppId?: number): Promise<IngestReport> {
-    const report = this.reject(ip, answer, sdkAppId);
-    const declared = Number(req.headers.get("content-length") ?? 0);
-    const drained = declared <= DISCARD_MAX_BYTES && (await discardBody(req, DISCARD_MAX_BYTES)) >= 0;
-    return { ...report, bodyUnread: !drained };
+  private async refuseUnread(req: Request, declared: string | null, ip: () => string | undefined, answer: Answer): Promise<IngestReport> {
+    const report = this.reject(ip, answer); // logged at once, not after a slow client's body
+    report.bodyUnread = !(Number(declared ?? 0) <= DISCARD_MAX_BYTES && (await discardBody(req, DISCARD_MAX_BYTES)) >= 0);
+    return report;
   }
 
-  private reject(ip: () => string | undefined, answer: Answer, sdkAppId?: number): IngestReport {
+  private reject(ip: () => string | undefined, answer: Answer, sdkAppId?: number, bodyUnread?: boolean): IngestReport {
     this.deps.logger.warn({ status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip() }, "callback rejected");
-    return { answer, outcome: "rejected" };
+    return { answer, outcome: "rejected", bodyUnread };
   }
 }
 
