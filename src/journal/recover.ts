@@ -40,6 +40,16 @@ export function lastNewlineEnd(fd: number, end: number, chunk = 64 * 1024): numb
   return 0;
 }
 
+/**
+ * Truncates the open file at `good`, keeping the bytes it cuts (up to `size`) aside as
+ * `<path>.torn-<ms>` for forensics: they were never acknowledged and are not part of the log.
+ */
+function cutAside(fd: number, path: string, good: number, size: number): void {
+  writeFileSync(`${path}.torn-${Date.now()}`, readRange(fd, good, size), { mode: 0o600 });
+  ftruncateSync(fd, good);
+  fsyncSync(fd);
+}
+
 function validLineSeq(buf: Buffer): number | null {
   try {
     const v = JSON.parse(buf.toString("utf8")) as { seq?: unknown };
@@ -75,10 +85,7 @@ export function recoverTail(dir: string, onCut?: (info: { path: string; from: nu
       }
       const cut = size - good;
       if (cut > 0) {
-        // Keep the cut bytes for forensics; they are not part of the journal.
-        writeFileSync(`${seg.path}.torn-${Date.now()}`, readRange(fd, good, size), { mode: 0o600 });
-        ftruncateSync(fd, good);
-        fsyncSync(fd);
+        cutAside(fd, seg.path, good, size);
         cutBytes += cut;
         onCut?.({ path: seg.path, from: good, bytes: cut });
       }
@@ -103,9 +110,7 @@ export function cutTornTail(path: string): number {
     const size = fstatSync(fd).size;
     const good = lastNewlineEnd(fd, size);
     if (good === size) return 0;
-    writeFileSync(`${path}.torn-${Date.now()}`, readRange(fd, good, size), { mode: 0o600 });
-    ftruncateSync(fd, good);
-    fsyncSync(fd);
+    cutAside(fd, path, good, size);
     return size - good;
   } finally {
     closeSync(fd);
