@@ -184,10 +184,7 @@ export class SegmentWriter {
     const started = performance.now();
     let startSize = this.writeSize;
     try {
-      if (this.dirty) {
-        ftruncateSync(this.fd, this.writeSize);
-        this.dirty = false;
-      }
+      this.cutDirty();
       if (rollNeeded) {
         // The old segment is complete and, in fsync mode, already synced; in write mode sync it now
         // so a roll never leaves an older segment behind in the page cache only.
@@ -261,6 +258,13 @@ export class SegmentWriter {
     }
   }
 
+  /** Removes bytes a failed cut left past `writeSize` (throws if the disk still refuses). */
+  private cutDirty(): void {
+    if (!this.dirty) return;
+    ftruncateSync(this.fd, this.writeSize);
+    this.dirty = false;
+  }
+
   private failBatch(batch: Pending[], e: unknown): void {
     const code = (e as NodeJS.ErrnoException).code;
     const err = new JournalWriteError(`journal write failed: ${(e as Error).message}`, code);
@@ -300,10 +304,7 @@ export class SegmentWriter {
   private diskTakesWrites(): boolean {
     const probe = join(this.opts.dir, ".probe");
     try {
-      if (this.dirty) {
-        ftruncateSync(this.fd, this.writeSize);
-        this.dirty = false;
-      }
+      this.cutDirty();
       fdatasyncSync(this.fd);
       const fd = openSync(probe, "w", 0o600);
       try {
