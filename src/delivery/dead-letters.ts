@@ -8,14 +8,11 @@ import { join } from "node:path";
 import { readSegment } from "../journal/reader.ts";
 import { cutTornTail } from "../journal/recover.ts";
 import { fsyncDir } from "../journal/segments.ts";
+import type { EventRef } from "./envelope.ts";
 
-export interface DeadLetterMeta {
+export interface DeadLetterMeta extends EventRef {
   deadAt: string;
   target: string;
-  seq: number;
-  id: string;
-  type: string;
-  roomId: string | null;
   attempts: number;
   status: number | null;
   lastError: string;

@@ -2,11 +2,15 @@
 // a journal line without parsing its body, which may be large. The writer always renders these keys
 // first and in this order (journal/line.ts); anything else falls back to JSON.parse.
 
-export interface EnvelopeInfo {
+/** Which journal event something is about: the fields every delivery record carries. */
+export interface EventRef {
   seq: number;
   id: string;
   type: string;
   roomId: string | null;
+}
+
+export interface EnvelopeInfo extends EventRef {
   receivedAt: string;
 }
 

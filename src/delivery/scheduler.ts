@@ -14,12 +14,9 @@
 // event left on disk). Events of other rooms delivered above the floor are sent again after a crash:
 // that is the at-least-once price of not stalling, and receivers dedupe on webhook-id.
 import type { LinePos, JournalLineReader } from "./journal-reader.ts";
+import type { EventRef } from "./envelope.ts";
 
-export interface QueuedEvent {
-  seq: number;
-  id: string;
-  type: string;
-  roomId: string | null;
+export interface QueuedEvent extends EventRef {
   /** The journal line, sent byte for byte. */
   line: string;
   pos: LinePos | null;
