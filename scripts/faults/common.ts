@@ -139,6 +139,27 @@ export function scanJournal(dataDir: string): JournalScan {
   return out;
 }
 
+/**
+ * The journal's layout after a fault: seq runs 1..N without a gap, and each segment is named after
+ * its first line and is not empty (the fan-out reader and --from-seq lookups rely on it: a newer
+ * segment means the older one is final).
+ */
+export function checkJournalLayout(j: JournalScan, dataDir: string, violation: (s: string) => void): void {
+  for (let i = 0; i < j.lines.length; i++) {
+    if (j.lines[i]!.seq !== i + 1) {
+      violation(`seq not continuous at line ${i}: expected ${i + 1}, got ${j.lines[i]!.seq}`);
+      break;
+    }
+  }
+  const firstInFile = new Map<string, number>();
+  for (const l of j.lines) if (!firstInFile.has(l.file)) firstInFile.set(l.file, l.seq);
+  for (const seg of j.segments) {
+    const first = firstInFile.get(join(dataDir, "journal", seg.name));
+    if (first === undefined) violation(`segment ${seg.name} is empty (left by a failed roll?)`);
+    else if (first !== seg.firstSeq) violation(`segment ${seg.name} starts with seq ${first}`);
+  }
+}
+
 export function readCursor(dataDir: string, target: string): { seq: number } | { error: string } | null {
   let text: string;
   try {

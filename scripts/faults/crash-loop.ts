@@ -30,7 +30,7 @@
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
 import { cleanup, runCli, startRoomhook, tempDir, type Roomhook } from "../../test/e2e/helpers.ts";
-import { OK_TEXT, Sink, configText, enterBody, newSeed, readCursor, rng, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "./common.ts";
+import { OK_TEXT, Sink, checkJournalLayout, configText, enterBody, newSeed, readCursor, rng, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "./common.ts";
 
 export type RoundKind = "random" | "roll" | "cursor" | "torn";
 export const KINDS: RoundKind[] = ["random", "roll", "cursor", "torn"];
@@ -331,20 +331,7 @@ export async function crashLoop(o: CrashLoopOptions): Promise<CrashLoopResult> {
       const post = scanJournal(dataDir);
       if (post.bad.length || post.torn.length) violation(`after recovery: ${post.bad.length} bad line(s), ${post.torn.length} torn tail(s)`);
       if (pre.torn.length && post.tornFilesKept <= pre.tornFilesKept) violation("a torn tail was cut without being kept aside");
-      // seq: 1..N without a gap, each segment named after its first line
-      for (let i = 0; i < post.lines.length; i++) {
-        if (post.lines[i]!.seq !== i + 1) {
-          violation(`seq not continuous at line ${i}: expected ${i + 1}, got ${post.lines[i]!.seq}`);
-          break;
-        }
-      }
-      const firstInFile = new Map<string, number>();
-      for (const l of post.lines) if (!firstInFile.has(l.file)) firstInFile.set(l.file, l.seq);
-      for (const s of post.segments) {
-        const first = firstInFile.get(join(dataDir, "journal", s.name));
-        if (first === undefined) violation(`segment ${s.name} is empty after recovery`);
-        else if (first !== s.firstSeq) violation(`segment ${s.name} starts with seq ${first}`);
-      }
+      checkJournalLayout(post, dataDir, violation);
       const N = post.lines.length;
       // no id twice; every acknowledged event exactly once, byte for byte
       const byId = new Map<string, number>();

@@ -26,7 +26,7 @@ import { mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanup, runCli, spawnRoomhook, startRoomhook, tempDir, type Roomhook } from "../../test/e2e/helpers.ts";
-import { OK_TEXT, Sink, configText, enterBody, newSeed, rng, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "./common.ts";
+import { OK_TEXT, Sink, checkJournalLayout, configText, enterBody, newSeed, rng, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "./common.ts";
 
 export interface DiskFaultOptions {
   cycles: number;
@@ -184,21 +184,7 @@ async function checkData(dataDir: string, ledger: Ledger, sink: Sink, strict: Si
   if (ver.code !== 0) violation(`roomhook verify exit ${ver.code}: ${ver.stdout.slice(0, 400)}`);
   const j = scanJournal(dataDir);
   if (j.bad.length || j.torn.length) violation(`journal: ${j.bad.length} bad line(s), ${j.torn.length} torn tail(s)`);
-  for (let i = 0; i < j.lines.length; i++) {
-    if (j.lines[i]!.seq !== i + 1) {
-      violation(`seq not continuous at line ${i}: ${j.lines[i]!.seq}`);
-      break;
-    }
-  }
-  // Segment layout: each segment named after its first line, none empty (the fan-out reader and
-  // --from-seq lookups rely on it: a newer segment means the older one is final).
-  const firstInFile = new Map<string, number>();
-  for (const l of j.lines) if (!firstInFile.has(l.file)) firstInFile.set(l.file, l.seq);
-  for (const seg of j.segments) {
-    const first = firstInFile.get(join(dataDir, "journal", seg.name));
-    if (first === undefined) violation(`segment ${seg.name} is empty (left by a failed roll?)`);
-    else if (first !== seg.firstSeq) violation(`segment ${seg.name} starts with seq ${first}`);
-  }
+  checkJournalLayout(j, dataDir, violation);
   const byRoom = new Map<string, string[]>();
   const ids = new Set<string>();
   for (const l of j.lines) {
