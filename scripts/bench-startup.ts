@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { envelopeHead, eventId } from "../src/journal/line.ts";
 import { segmentName } from "../src/journal/segments.ts";
 import { callbackUrl, exampleBody } from "../src/cli/send.ts";
+import { freePort } from "../test/e2e/helpers.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,15 +56,8 @@ function makeJournal(dataDir: string, events: number): number {
   return total;
 }
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const p = s.port!;
-  s.stop(true);
-  return p;
-}
-
 async function once(dataDir: string): Promise<number> {
-  const port = await freePort();
+  const port = freePort();
   const url = callbackUrl(`http://127.0.0.1:${port}/callback`, { sdkAppId: String(APP), command: "Room.CallbackAfterMemberEnter", clientIp: "127.0.0.1", optPlatform: "Web", requestTime: 0 });
   const body = exampleBody("Room.CallbackAfterMemberEnter", Date.now() + Math.floor(Math.random() * 1e6));
   const t0 = performance.now();

@@ -22,6 +22,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, readdirS
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { freePort } from "../test/e2e/helpers.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const env = process.env;
@@ -110,12 +111,6 @@ async function childPid(p: Subprocess): Promise<number> {
   throw new Error(`no child of pid ${p.pid}`);
 }
 
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 async function waitHttp(url: string, p: Subprocess, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (p.exitCode !== null) throw new Error(`${what} exited (${p.exitCode}) during start-up`);

@@ -15,6 +15,7 @@ import type { Subprocess } from "bun";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
+import { freePort } from "../../test/e2e/helpers.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = process.env.ROOMHOOK ?? join(ROOT, "dist/roomhook");
@@ -30,12 +31,6 @@ const work = mkdtempSync(join(tmpdir(), "roomhook-bench-fanout-"));
 const children = new Set<Subprocess>();
 const log = (m: string) => console.error(`[bench-fanout ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-function freePort(): number {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 function spawn(cmd: string[], maxS: number): Subprocess {
   const p = Bun.spawn(["timeout", "-k", "5", String(maxS), ...cmd], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
