@@ -64,8 +64,8 @@ out.push(
     `loopback only.`,
 );
 out.push("");
-out.push("| target | req/s | p50 ms | p99 ms | server CPU (cores) | RSS at end (MB) | rounds OK | non-2xx / socket errors | journal lines (acked ≤ lines ≤ sent) |");
-out.push("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+out.push("| target | req/s | p50 ms | p99 ms | server CPU (cores) | event loop busy % | RSS at end (MB) | rounds OK | non-2xx / socket errors | journal lines (acked ≤ lines ≤ sent) |");
+out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const med: Record<string, { rps?: number; p50?: number; p99?: number }> = {};
 for (const t of present) {
   const rs = rows.filter((r) => r.target === t);
@@ -88,7 +88,7 @@ for (const t of present) {
     journal = parts.join("; ");
   }
   out.push(
-    `| ${label[t]} | ${fmtInt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(median(vals(rs, "cpu_cores")))} | ` +
+    `| ${label[t]} | ${fmtInt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(median(vals(rs, "cpu_cores")))} | ${fmt(median(vals(rs, "loop_busy_pct")), 0)} | ` +
       `${fmt(rss === undefined ? undefined : rss / 1024, 1)} | ${ok}/${rs.length} | ${errs} | ${journal} |`,
   );
 }
@@ -153,11 +153,11 @@ if (checks.length > 0) {
 
 out.push("<details><summary>per-round results</summary>");
 out.push("");
-out.push("| round | target | req/s | p50 ms | p99 ms | requests | acked (2xx, incl. warm-up) | sent | server CPU | machine busy % | steal % | RSS kB | peak RSS kB | journal | quarantine | exit | status | note |");
-out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+out.push("| round | target | req/s | p50 ms | p99 ms | requests | acked (2xx, incl. warm-up) | sent | server CPU | event loop busy % | event loop waiting for a CPU % | machine busy % | steal % | RSS kB | peak RSS kB | journal | quarantine | exit | status | note |");
+out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
 for (const r of rows) {
   out.push(
-    `| ${r.round} | ${r.target} | ${fmtInt(num(r.rps))} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${r.acked} | ${r.sent} | ${r.cpu_cores} | ${r.busy_pct} | ${r.steal_pct} | ` +
+    `| ${r.round} | ${r.target} | ${fmtInt(num(r.rps))} | ${r.p50_ms} | ${r.p99_ms} | ${r.requests} | ${r.acked} | ${r.sent} | ${r.cpu_cores} | ${r.loop_busy_pct} | ${r.loop_runq_pct} | ${r.busy_pct} | ${r.steal_pct} | ` +
       `${r.rss_kb} | ${r.hwm_kb} | ${r.journal_lines} | ${r.quarantine_lines} | ${r.stop_rc} | ${r.status} | ${r.note} |`,
   );
 }
