@@ -7,23 +7,29 @@ import { join } from "node:path";
 import { replaceFileSync } from "./segments.ts";
 
 const MAGIC = 0x52484431; // "RHD1"
-const HEADER_WORDS = 6; // magic, seq (2 words), count, crc, reserved
+/** Words in front of the ids: magic, seq (2 words), count, crc, reserved. */
+export const SNAPSHOT_HEADER_WORDS = 6;
+const HEADER_WORDS = SNAPSHOT_HEADER_WORDS;
 
 export function snapshotPath(journalDir: string): string {
   return join(journalDir, "dedupe.snapshot");
 }
 
-/** Writes ids (4 words each, oldest first) known up to `seq`; atomic by rename, not fsynced (a lost snapshot is harmless). */
-export function writeSnapshot(path: string, seq: number, words: Uint32Array, count: number): void {
-  const body = words.subarray(0, count * 4);
-  const out = new Uint32Array(HEADER_WORDS + body.length);
-  out[0] = MAGIC;
-  out[1] = seq % 2 ** 32;
-  out[2] = Math.floor(seq / 2 ** 32);
-  out[3] = count;
-  out[4] = Bun.hash.crc32(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
-  out.set(body, HEADER_WORDS);
-  replaceFileSync(path, new Uint8Array(out.buffer), false);
+/**
+ * Writes the ids known up to `seq`, which the caller has put into `frame` from word
+ * SNAPSHOT_HEADER_WORDS on (4 words each, oldest first): the header is filled in front of them, so
+ * the ids are not copied again. Atomic by rename, not fsynced (a lost snapshot is harmless).
+ */
+export function writeSnapshot(path: string, seq: number, frame: Uint32Array, count: number): void {
+  const words = HEADER_WORDS + count * 4;
+  if (frame.length < words) throw new RangeError(`snapshot frame holds ${frame.length} words, needs ${words}`);
+  frame[0] = MAGIC;
+  frame[1] = seq % 2 ** 32;
+  frame[2] = Math.floor(seq / 2 ** 32);
+  frame[3] = count;
+  frame[4] = Bun.hash.crc32(new Uint8Array(frame.buffer, frame.byteOffset + HEADER_WORDS * 4, count * 16));
+  frame[5] = 0;
+  replaceFileSync(path, new Uint8Array(frame.buffer, frame.byteOffset, words * 4), false);
 }
 
 /** The snapshot's seq and ids, or null when there is none or it does not check out. */

@@ -47,12 +47,19 @@ export class DedupeWindow {
   /** Bumped whenever an id is added: tells the snapshotter whether there is anything new to save. */
   version = 0;
 
-  /** The remembered ids, the older generation first, for a snapshot. */
-  exportIds(): { words: Uint32Array; count: number } {
-    const words = new Uint32Array((this.current.size + (this.previous?.size ?? 0)) * 4);
-    let count = this.previous ? this.previous.copyTo(words, 0) : 0;
-    count += this.current.copyTo(words, count * 4);
-    return { words, count };
+  /** How many ids exportIdsInto would copy now: at most twice the window. */
+  get storedIds(): number {
+    return this.current.size + (this.previous?.size ?? 0);
+  }
+
+  /**
+   * Copies the remembered ids, the older generation first, into `into` from word `off` on (4 words
+   * each); returns how many. The caller provides the room (storedIds * 4 words), so a snapshot can
+   * reuse one buffer instead of allocating megabytes every few seconds.
+   */
+  exportIdsInto(into: Uint32Array, off: number): number {
+    const count = this.previous ? this.previous.copyTo(into, off) : 0;
+    return count + this.current.copyTo(into, off + count * 4);
   }
 
   private insert(words: Uint32Array, off: number): void {

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { DedupeWindow } from "./dedupe.ts";
 import { recentIds } from "./recover.ts";
-import { readSnapshot, snapshotPath, writeSnapshot } from "./dedupe-snapshot.ts";
+import { readSnapshot, SNAPSHOT_HEADER_WORDS, snapshotPath, writeSnapshot } from "./dedupe-snapshot.ts";
 import { SegmentWriter, type WriterOptions } from "./writer.ts";
 import type { EventId } from "./line.ts";
 
@@ -22,6 +22,8 @@ export class Journal {
   readonly dedupe: DedupeWindow;
   private readonly snapshotFile: string;
   private snapshotVersion = -1;
+  /** Reused by every snapshot: header and up to two generations of ids (3.2 MB for 100,000). */
+  private snapshotFrame: Uint32Array | null = null;
   private readonly timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: WriterOptions & { dedupeWindow: number }) {
@@ -43,9 +45,13 @@ export class Journal {
   saveSnapshot(): void {
     if (this.dedupe.size <= 0 || this.dedupe.version === this.snapshotVersion) return;
     const version = this.dedupe.version;
-    const { words, count } = this.dedupe.exportIds();
+    const need = SNAPSHOT_HEADER_WORDS + this.dedupe.storedIds * 4;
+    if (this.snapshotFrame === null || this.snapshotFrame.length < need) {
+      this.snapshotFrame = new Uint32Array(Math.max(need, SNAPSHOT_HEADER_WORDS + this.dedupe.size * 8));
+    }
+    const count = this.dedupe.exportIdsInto(this.snapshotFrame, SNAPSHOT_HEADER_WORDS);
     try {
-      writeSnapshot(this.snapshotFile, this.writer.headSeq, words, count);
+      writeSnapshot(this.snapshotFile, this.writer.headSeq, this.snapshotFrame, count);
       this.snapshotVersion = version;
     } catch {
       // disk trouble shows in the journal's own health; nothing to add here

@@ -8,7 +8,7 @@ import { SegmentWriter } from "../../src/journal/writer.ts";
 import { recentIds, recoverTail } from "../../src/journal/recover.ts";
 import { listSegments, segmentName } from "../../src/journal/segments.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
-import { readSnapshot, snapshotPath, writeSnapshot } from "../../src/journal/dedupe-snapshot.ts";
+import { readSnapshot, SNAPSHOT_HEADER_WORDS, snapshotPath, writeSnapshot } from "../../src/journal/dedupe-snapshot.ts";
 import { JournalFollower } from "../../src/journal/follow.ts";
 import { verifyDir } from "../../src/cli/verify.ts";
 import { readLines, tempDir } from "../support/app.ts";
@@ -336,7 +336,7 @@ describe("dedupe snapshot", () => {
     await j.close();
     const snap = readSnapshot(snapshotPath(d))!;
     // claims to cover seq 99 and holds an id the journal never had: must not be trusted
-    const fake = new Uint32Array([...snap.words, ...asId(hexId("ghost")).words]);
+    const fake = new Uint32Array([...new Array(SNAPSHOT_HEADER_WORDS).fill(0), ...snap.words, ...asId(hexId("ghost")).words]);
     writeSnapshot(snapshotPath(d), 99, fake, snap.count + 1);
     j = open(d);
     expect((await j.ingest(asId(hexId("ghost")), head(hexId("ghost")), "{}")).duplicate).toBe(false);
@@ -348,6 +348,23 @@ describe("dedupe snapshot", () => {
     expect(readSnapshot(snapshotPath(d))).toBeNull();
     j = open(d);
     expect((await j.ingest(asId(hexId("a")), head(hexId("a")), "{}")).duplicate).toBe(true);
+    await j.close();
+  });
+
+  test("the reused snapshot buffer holds exactly the current ids after the window rotates", async () => {
+    const d = dir();
+    const j = open(d, 2);
+    const ids = ["a", "b", "c", "d", "e"].map(hexId);
+    for (const x of ids.slice(0, 4)) await j.ingest(asId(x), head(x), "{}");
+    j.saveSnapshot(); // generations [a, b] and [c, d]: 4 ids
+    const words = (s: ReturnType<typeof readSnapshot>) => Array.from(s!.words);
+    expect(words(readSnapshot(snapshotPath(d)))).toEqual(ids.slice(0, 4).flatMap((x) => Array.from(asId(x).words)));
+    await j.ingest(asId(ids[4]!), head(ids[4]!), "{}");
+    j.saveSnapshot(); // [a, b] dropped: [c, d] and [e], 3 ids, written over the same buffer
+    const snap = readSnapshot(snapshotPath(d))!;
+    expect(snap.count).toBe(3);
+    expect(snap.seq).toBe(5);
+    expect(words(snap)).toEqual(ids.slice(2).flatMap((x) => Array.from(asId(x).words)));
     await j.close();
   });
 
