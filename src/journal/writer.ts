@@ -65,8 +65,8 @@ interface InFlight {
 /**
  * How many fdatasyncs may overlap. With one, a batch that formed during a sync waits for it to end
  * before it is even written; with two it is written and its sync issued at once, which the kernel
- * overlaps with the running one (measured: more acknowledgements per second at the same latency).
- * Acknowledgements still go out strictly in seq order.
+ * overlaps with the running one. Measured against one on this VM, the difference stays within its
+ * noise either way (BENCHMARKS.md). Acknowledgements still go out strictly in seq order.
  */
 const MAX_SYNCS_IN_FLIGHT = 2;
 
