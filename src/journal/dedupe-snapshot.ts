@@ -9,7 +9,6 @@ import { replaceFileSync } from "./segments.ts";
 const MAGIC = 0x52484431; // "RHD1"
 /** Words in front of the ids: magic, seq (2 words), count, crc, reserved. */
 export const SNAPSHOT_HEADER_WORDS = 6;
-const HEADER_WORDS = SNAPSHOT_HEADER_WORDS;
 
 export function snapshotPath(journalDir: string): string {
   return join(journalDir, "dedupe.snapshot");
@@ -21,13 +20,13 @@ export function snapshotPath(journalDir: string): string {
  * the ids are not copied again. Atomic by rename, not fsynced (a lost snapshot is harmless).
  */
 export function writeSnapshot(path: string, seq: number, frame: Uint32Array, count: number): void {
-  const words = HEADER_WORDS + count * 4;
+  const words = SNAPSHOT_HEADER_WORDS + count * 4;
   if (frame.length < words) throw new RangeError(`snapshot frame holds ${frame.length} words, needs ${words}`);
   frame[0] = MAGIC;
   frame[1] = seq % 2 ** 32;
   frame[2] = Math.floor(seq / 2 ** 32);
   frame[3] = count;
-  frame[4] = Bun.hash.crc32(new Uint8Array(frame.buffer, frame.byteOffset + HEADER_WORDS * 4, count * 16));
+  frame[4] = Bun.hash.crc32(new Uint8Array(frame.buffer, frame.byteOffset + SNAPSHOT_HEADER_WORDS * 4, count * 16));
   frame[5] = 0;
   replaceFileSync(path, new Uint8Array(frame.buffer, frame.byteOffset, words * 4), false);
 }
@@ -40,11 +39,11 @@ export function readSnapshot(path: string): { seq: number; words: Uint32Array; c
   } catch {
     return null;
   }
-  if (buf.length < HEADER_WORDS * 4 || buf.length % 4 !== 0) return null;
+  if (buf.length < SNAPSHOT_HEADER_WORDS * 4 || buf.length % 4 !== 0) return null;
   const all = new Uint32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   const count = all[3]!;
-  if (all[0] !== MAGIC || all.length !== HEADER_WORDS + count * 4) return null;
-  const words = all.subarray(HEADER_WORDS);
+  if (all[0] !== MAGIC || all.length !== SNAPSHOT_HEADER_WORDS + count * 4) return null;
+  const words = all.subarray(SNAPSHOT_HEADER_WORDS);
   if (Bun.hash.crc32(new Uint8Array(words.buffer, words.byteOffset, words.byteLength)) !== all[4]) return null;
   return { seq: all[1]! + all[2]! * 2 ** 32, words, count };
 }
