@@ -47,15 +47,10 @@ export class DedupeWindow {
   /** Bumped whenever an id is added: tells the snapshotter whether there is anything new to save. */
   version = 0;
 
-  /** How many ids exportIdsInto would copy now: at most twice the window. */
-  get storedIds(): number {
-    return this.current.size + (this.previous?.size ?? 0);
-  }
-
   /**
    * Copies the remembered ids, the older generation first, into `into` from word `off` on (4 words
-   * each); returns how many. The caller provides the room (storedIds * 4 words), so a snapshot can
-   * reuse one buffer instead of allocating megabytes every few seconds.
+   * each); returns how many, at most 2 * size (two generations). The caller provides that room, so a
+   * snapshot can reuse one buffer instead of allocating megabytes every few seconds.
    */
   exportIdsInto(into: Uint32Array, off: number): number {
     const count = this.previous ? this.previous.copyTo(into, off) : 0;

@@ -45,10 +45,8 @@ export class Journal {
   saveSnapshot(): void {
     if (this.dedupe.size <= 0 || this.dedupe.version === this.snapshotVersion) return;
     const version = this.dedupe.version;
-    const need = SNAPSHOT_HEADER_WORDS + this.dedupe.storedIds * 4;
-    if (this.snapshotFrame === null || this.snapshotFrame.length < need) {
-      this.snapshotFrame = new Uint32Array(Math.max(need, SNAPSHOT_HEADER_WORDS + this.dedupe.size * 8));
-    }
+    // Sized once for the most the window holds: two full generations of 4-word ids.
+    this.snapshotFrame ??= new Uint32Array(SNAPSHOT_HEADER_WORDS + this.dedupe.size * 8);
     const count = this.dedupe.exportIdsInto(this.snapshotFrame, SNAPSHOT_HEADER_WORDS);
     try {
       writeSnapshot(this.snapshotFile, this.writer.headSeq, this.snapshotFrame, count);
