@@ -34,7 +34,7 @@ async function readChunked(request: Request, limit: number): Promise<Uint8Array 
  * Reads and drops a refused body without keeping it; the number of bytes read, or -1 once it passed
  * `max` (or the client broke off).
  */
-export function discardBody(request: Request, max: number): Promise<number> {
+export function discardRequestBody(request: Request, max: number): Promise<number> {
   if (request.bodyUsed) return Promise.resolve(-1);
   return streamBody(request, max);
 }

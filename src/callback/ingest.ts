@@ -13,12 +13,12 @@ import { parseQuery, type CallbackQuery } from "./query.ts";
 import { checkSign, type SignProblem } from "./sign.ts";
 import { canonicalCommand, isKnownCommand } from "./schemas.ts";
 import { BodyValidators } from "./validate.ts";
-import { DISCARD_MAX_BYTES, discardBody, readLimited } from "./body.ts";
+import { DISCARD_MAX_BYTES, discardRequestBody, readLimited } from "./body.ts";
 
 /** Finds a request's socket peer: Bun's server, or nothing (in-process tests). */
 export type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
 
-export type Outcome =
+export type IngestOutcome =
   | "accepted"
   | "duplicate"
   | "unknown_command"
@@ -30,7 +30,7 @@ export interface IngestReport {
   answer: Answer;
   /** True when the answer was decided without reading the request body. */
   bodyUnread?: boolean;
-  outcome: Outcome;
+  outcome: IngestOutcome;
   command?: string;
   seq?: number;
 }
@@ -123,7 +123,7 @@ export class CallbackIngest {
     if (!("app" in auth)) {
       // With a Content-Length the body is never read at all: answer and close.
       if (declared !== null) return this.reject(ip, auth.answer, auth.sdkAppId, true);
-      if ((await discardBody(req, s.maxBody)) < 0) return this.reject(ip, tooLarge(s.maxBody), undefined, true);
+      if ((await discardRequestBody(req, s.maxBody)) < 0) return this.reject(ip, tooLarge(s.maxBody), undefined, true);
       return this.reject(ip, auth.answer, auth.sdkAppId);
     }
     const app = auth.app;
@@ -245,7 +245,7 @@ export class CallbackIngest {
    */
   private async refuseUnread(req: Request, declared: string | null, ip: () => string | undefined, answer: Answer): Promise<IngestReport> {
     const report = this.reject(ip, answer); // logged at once, not after a slow client's body
-    report.bodyUnread = !(Number(declared ?? 0) <= DISCARD_MAX_BYTES && (await discardBody(req, DISCARD_MAX_BYTES)) >= 0);
+    report.bodyUnread = !(Number(declared ?? 0) <= DISCARD_MAX_BYTES && (await discardRequestBody(req, DISCARD_MAX_BYTES)) >= 0);
     return report;
   }
 

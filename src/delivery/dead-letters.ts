@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { readSegment } from "../journal/reader.ts";
 import { cutTornTail } from "../journal/recover.ts";
 import { fsyncDir } from "../journal/segments.ts";
-import type { EventRef } from "./envelope.ts";
+import type { EventRef } from "../journal/line.ts";
 
 export interface DeadLetterMeta extends EventRef {
   deadAt: string;

@@ -1,8 +1,8 @@
 // One HTTP attempt: POST the journal line, signed, with the target's timeout; classify the answer.
-import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
+import { classifyError, classifyStatus, type DeliveryOutcome } from "./outcome.ts";
 import { webhookHeaders } from "./signature.ts";
 
-export type Attempt = Outcome | { kind: "aborted" };
+export type Attempt = DeliveryOutcome | { kind: "aborted" };
 
 export interface AttemptOptions {
   url: string;
@@ -17,7 +17,7 @@ export interface AttemptOptions {
 /** Reads (and drops) at most this much of a response body, so a chatty target costs no memory. */
 const MAX_BODY = 64 * 1024;
 
-async function discardBody(res: Response): Promise<void> {
+async function drainResponseBody(res: Response): Promise<void> {
   if (!res.body) return;
   const reader = res.body.getReader();
   let n = 0;
@@ -47,7 +47,7 @@ export async function attempt(o: AttemptOptions, id: string, body: string): Prom
       signal: AbortSignal.any([o.stop, AbortSignal.timeout(o.timeoutMs)]),
     });
     const outcome = classifyStatus(res.status, res.headers.get("retry-after"), o.now());
-    await discardBody(res);
+    await drainResponseBody(res);
     return outcome;
   } catch (e) {
     if (o.stop.aborted) return { kind: "aborted" };

@@ -1,7 +1,7 @@
 // What one delivery attempt's result means for the event (SPEC §6): delivered, try again later,
 // dead-letter now, or pause the whole target.
 
-export type Outcome =
+export type DeliveryOutcome =
   | { kind: "delivered"; status: number }
   | { kind: "retry"; status: number | null; error: string; retryAfterMs: number | null }
   | { kind: "dead"; status: number; error: string }
@@ -19,7 +19,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Math.max(0, t - nowMs);
 }
 
-export function classifyStatus(status: number, retryAfter: string | null, nowMs: number): Outcome {
+export function classifyStatus(status: number, retryAfter: string | null, nowMs: number): DeliveryOutcome {
   if (status >= 200 && status < 300) return { kind: "delivered", status };
   if (status === 410) return { kind: "gone", status, error: "410 Gone: the target asked to stop deliveries" };
   // 3xx is a failure (Standard Webhooks: do not follow redirects) that a fixed proxy can heal: retry.
@@ -29,7 +29,7 @@ export function classifyStatus(status: number, retryAfter: string | null, nowMs:
   return { kind: "dead", status, error: `HTTP ${status}: rejected by the target, not retried` };
 }
 
-export function classifyError(e: unknown, timeoutMs: number): Outcome {
+export function classifyError(e: unknown, timeoutMs: number): DeliveryOutcome {
   const err = e as { name?: string; code?: string; message?: string };
   const timedOut = err?.name === "TimeoutError" || err?.code === "ETIMEDOUT";
   const error = timedOut ? `timeout after ${timeoutMs} ms` : `network error: ${err?.code ?? err?.name ?? "Error"}${err?.message ? ` (${err.message})` : ""}`;

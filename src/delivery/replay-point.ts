@@ -2,7 +2,7 @@
 // searched by their first line (receivedAt rises with seq, up to clock steps), then one is scanned.
 import { listSegments } from "../journal/segments.ts";
 import { readSegment } from "../journal/reader.ts";
-import { readEnvelope } from "./envelope.ts";
+import { readEnvelope } from "../journal/line.ts";
 
 function firstTime(path: string): number | null {
   for (const l of readSegment({ firstSeq: 0, path })) {

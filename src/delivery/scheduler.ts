@@ -13,8 +13,8 @@
 // The cursor is the floor: one below the lowest seq any room still owes (a queued head, or the first
 // event left on disk). Events of other rooms delivered above the floor are sent again after a crash:
 // that is the at-least-once price of not stalling, and receivers dedupe on webhook-id.
-import type { LinePos, JournalLineReader } from "./journal-reader.ts";
-import type { EventRef } from "./envelope.ts";
+import type { LinePos, JournalLineReader } from "../journal/line-reader.ts";
+import type { EventRef } from "../journal/line.ts";
 
 export interface QueuedEvent extends EventRef {
   /** The journal line, sent byte for byte. */

@@ -10,9 +10,9 @@ import { CircuitBreaker } from "./breaker.ts";
 import { loadCursor, saveCursor, saveCursorSync, type CursorState } from "./cursor-store.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
-import { readEnvelope } from "./envelope.ts";
+import { readEnvelope } from "../journal/line.ts";
 import type { DeliveryGovernor } from "./governor.ts";
-import { JournalLineReader, type LinePos } from "./journal-reader.ts";
+import { JournalLineReader, type LinePos } from "../journal/line-reader.ts";
 import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
 

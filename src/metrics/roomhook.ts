@@ -1,7 +1,7 @@
 // roomhook's metrics (README "## Metrics" lists them): the hot-path hooks (every callback, every
 // journal commit, every delivery attempt) only bump numbers on series looked up once; everything
 // that is a state rather than an event (sizes, lag, memory) is read when Prometheus scrapes.
-import type { IngestReport, Outcome } from "../callback/ingest.ts";
+import type { IngestReport, IngestOutcome } from "../callback/ingest.ts";
 import { isKnownCommand } from "../callback/schemas.ts";
 import type { DeliveryObserver, TargetState, TargetStatus } from "../delivery/worker.ts";
 import { dirUsage } from "./disk.ts";
@@ -13,7 +13,7 @@ const SYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 /** Records per committed batch: powers of two up to a burst's worth. */
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
-const OUTCOMES: readonly Outcome[] = ["accepted", "duplicate", "unknown_command", "quarantined", "rejected", "unavailable"];
+const OUTCOMES: readonly IngestOutcome[] = ["accepted", "duplicate", "unknown_command", "quarantined", "rejected", "unavailable"];
 const TARGET_STATES: readonly TargetState[] = ["running", "paused", "open-circuit", "half-open", "stopped"];
 
 /** What is read at scrape time; set once the journal and the fan-out exist. */
@@ -64,8 +64,8 @@ export class RoomhookMetrics {
   private readonly deadLettered: Counter;
 
   /** command label -> outcome -> series; filled on first use, then only looked up. */
-  private readonly requestSeries = new Map<string, Map<Outcome, CounterChild>>();
-  private readonly ackSeries = new Map<Outcome, HistogramChild>();
+  private readonly requestSeries = new Map<string, Map<IngestOutcome, CounterChild>>();
+  private readonly ackSeries = new Map<IngestOutcome, HistogramChild>();
   private readonly targetSeries = new Map<string, TargetSeries>();
   private sources: MetricSources | null = null;
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cursorPath, loadCursor, saveCursor, saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { DeadLetterLog, parseDeadLetter, renderDeadLetter } from "../../src/delivery/dead-letters.ts";
-import { readEnvelope } from "../../src/delivery/envelope.ts";
+import { readEnvelope } from "../../src/journal/line.ts";
 import { applyRetention, removableSegments, type SegmentAge } from "../../src/journal/retention.ts";
 import { segmentName } from "../../src/journal/segments.ts";
 

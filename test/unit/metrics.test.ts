@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { CONTENT_TYPE, Registry, escapeLabelValue, formatValue } from "../../src/metrics/registry.ts";
 import { RoomhookMetrics, commandLabel, failureClass } from "../../src/metrics/roomhook.ts";
-import type { IngestReport, Outcome } from "../../src/callback/ingest.ts";
+import type { IngestReport, IngestOutcome } from "../../src/callback/ingest.ts";
 import type { TargetStatus } from "../../src/delivery/worker.ts";
 import { parseExposition } from "../support/prom.ts";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
@@ -144,7 +144,7 @@ describe("registry and text format", () => {
 });
 
 describe("roomhook metrics", () => {
-  const report = (outcome: Outcome, command?: string): IngestReport => ({ answer: { status: 200, code: 0, info: "" } as IngestReport["answer"], outcome, command });
+  const report = (outcome: IngestOutcome, command?: string): IngestReport => ({ answer: { status: 200, code: 0, info: "" } as IngestReport["answer"], outcome, command });
 
   test("command labels are bounded", () => {
     expect(commandLabel("Room.CallbackAfterMemberEnter")).toBe("Room.CallbackAfterMemberEnter");

@@ -3,8 +3,8 @@
 // committed seq, a full buffer) and continue later from exactly there. Lines below `fromSeq` are
 // skipped; a removed segment (retention) is passed over.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { listSegments, segmentIndexFor, type SegmentInfo } from "../journal/segments.ts";
-import { peekSeqId } from "../journal/line.ts";
+import { listSegments, segmentIndexFor, type SegmentInfo } from "./segments.ts";
+import { peekSeqId } from "./line.ts";
 
 const CHUNK = 256 * 1024;
 
