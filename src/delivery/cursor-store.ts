@@ -2,9 +2,8 @@
 // cursor is delivered, dead-lettered or filtered out) and whether the target is paused. Replaced
 // atomically: temp file, fsync, rename, fsync of the directory.
 import { mkdirSync, readFileSync } from "node:fs";
-import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { replaceFileSync } from "../journal/segments.ts";
+import { replaceFile, replaceFileSync } from "../io/files.ts";
 
 export interface CursorState {
   seq: number;
@@ -39,29 +38,12 @@ function render(name: string, s: CursorState): string {
 }
 
 export function saveCursorSync(dataDir: string, name: string, s: CursorState): void {
-  const dir = cursorsDir(dataDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(cursorsDir(dataDir), { recursive: true, mode: 0o700 });
   replaceFileSync(cursorPath(dataDir, name), render(name, s), true);
 }
 
 /** The same, off the event loop (the periodic save while delivering). */
 export async function saveCursor(dataDir: string, name: string, s: CursorState): Promise<void> {
-  const dir = cursorsDir(dataDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const final = cursorPath(dataDir, name);
-  const tmp = `${final}.tmp`;
-  const fh = await open(tmp, "w", 0o600);
-  try {
-    await fh.writeFile(render(name, s));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, final);
-  const dh = await open(dir, "r");
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
+  mkdirSync(cursorsDir(dataDir), { recursive: true, mode: 0o700 });
+  await replaceFile(cursorPath(dataDir, name), render(name, s));
 }

@@ -7,7 +7,7 @@ import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { readSegment } from "../journal/reader.ts";
 import { cutTornTail } from "../journal/recover.ts";
-import { fsyncDir } from "../journal/segments.ts";
+import { fsyncDir, writeFully } from "../io/files.ts";
 import type { EventRef } from "../journal/line.ts";
 
 export interface DeadLetterMeta extends EventRef {
@@ -26,19 +26,6 @@ export interface DeadLetter {
   event: string;
   /** The dead-letter line itself. */
   line: string;
-}
-
-/**
- * Writes every byte or throws. On a full disk write(2) can come back short without an error; taking
- * that for success would make a cut-off line look durable.
- */
-async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-    if (bytesWritten <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-    off += bytesWritten;
-  }
 }
 
 export function deadLettersDir(dataDir: string): string {
@@ -117,7 +104,7 @@ export class DeadLetterLog {
         }
         const start = (await this.fh.stat()).size;
         try {
-          await writeAll(this.fh, Buffer.from(batch.map((b) => b.line).join("")));
+          await writeFully(this.fh, Buffer.from(batch.map((b) => b.line).join("")));
           await this.fh.datasync();
         } catch (e) {
           // Cut what part of the batch did land, so the next append starts on a clean line.
@@ -181,11 +168,11 @@ export class DeadLetterLog {
           kept++;
           buf += `${d.line}\n`;
           if (buf.length > 1 << 20) {
-            await writeAll(out, Buffer.from(buf));
+            await writeFully(out, Buffer.from(buf));
             buf = "";
           }
         }
-        if (buf) await writeAll(out, Buffer.from(buf));
+        if (buf) await writeFully(out, Buffer.from(buf));
         await out.sync();
       } catch (e) {
         // The old file stays as it was: a failed rewrite drops nothing.

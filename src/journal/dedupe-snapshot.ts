@@ -4,7 +4,7 @@
 // damaged snapshot only costs time: the full scan of the journal's tail is the fallback.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { replaceFileSync } from "./segments.ts";
+import { replaceFileSync } from "../io/files.ts";
 
 const MAGIC = 0x52484431; // "RHD1"
 /** Words in front of the ids: magic, seq (2 words), count, crc, reserved. */

@@ -3,6 +3,7 @@
 // latency and a busy one makes bigger batches. The fdatasync runs on the thread pool, so the event
 // loop keeps serving requests while the disk works.
 import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { writeFullySync } from "../io/files.ts";
 import { join } from "node:path";
 import { ensureDir, fsyncDir, segmentName, type SegmentInfo } from "./segments.ts";
 import { recoverTail } from "./recover.ts";
@@ -193,8 +194,7 @@ export class SegmentWriter {
         startSize = 0;
       }
       this.dirty = true;
-      let off = 0;
-      while (off < buf.length) off += this.io.writeSync(this.fd, buf, off, buf.length - off);
+      writeFullySync(this.fd, buf, (fd, b, o, l) => this.io.writeSync(fd, b, o, l));
       this.dirty = false;
     } catch (e) {
       this.cut(startSize);
@@ -308,9 +308,7 @@ export class SegmentWriter {
       fdatasyncSync(this.fd);
       const fd = openSync(probe, "w", 0o600);
       try {
-        let off = 0;
-        const buf = Buffer.alloc(64 * 1024);
-        while (off < buf.length) off += this.io.writeSync(fd, buf, off, buf.length - off);
+        writeFullySync(fd, Buffer.alloc(64 * 1024), (fd, b, o, l) => this.io.writeSync(fd, b, o, l));
         fdatasyncSync(fd);
       } finally {
         closeSync(fd);
