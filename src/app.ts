@@ -7,6 +7,7 @@ import type { SegmentWriter } from "./journal/writer.ts";
 import { CallbackIngest, type IngestReport } from "./callback/ingest.ts";
 import { callbackHandler, callbackRoutes, methodNotAllowed } from "./callback/route.ts";
 import { healthRoutes } from "./ops/health.ts";
+import { ackResponse, ErrorCodes, fail } from "./callback/ack.ts";
 
 export interface AppDeps {
   journal: Journal;
@@ -36,10 +37,7 @@ export function createApp(config: Config, deps: AppDeps) {
         return new Response("not found\n", { status: 404 });
       }
       deps.logger.error({ err: error }, "unhandled error");
-      return new Response('{"ActionStatus":"FAIL","ErrorInfo":"internal error","ErrorCode":50001}', {
-        status: 500,
-        headers: { "content-type": "application/json; charset=utf-8" },
-      });
+      return ackResponse(fail(500, ErrorCodes.INTERNAL, "internal error"));
     });
   return { app, ingest, state, handleCallback };
 }

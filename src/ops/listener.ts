@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { Config } from "../config/schema.ts";
 import { methodNotAllowed } from "../callback/route.ts";
+import { parseListen, type ListenAddress } from "../net/address.ts";
 
 export interface ListenerHandlers {
   handleCallback: (request: Request, server: Server<undefined>) => Promise<Response>;
@@ -80,4 +81,55 @@ export function startListener(c: Config, port: number, hostname: string, tls: Tl
     routes: routesFor(c, h),
     fetch: h.fetch,
   });
+}
+
+/**
+ * The callback endpoint's listener as one object: started once, replaced on SIGHUP when the TLS
+ * files changed (the old one retires), and stopped with every retiring one at shutdown.
+ */
+export class CallbackListener {
+  private server: Server<undefined>;
+  private tls: TlsFiles | undefined;
+  private readonly retiring = new Set<Server<undefined>>();
+
+  /** `config` is the one started with: its path and address hold until a restart. */
+  constructor(
+    private readonly config: Config,
+    private readonly handlers: ListenerHandlers,
+  ) {
+    const listen = parseListen(config.server.listen) as ListenAddress;
+    this.tls = readTls(config);
+    this.server = startListener(config, listen.port, listen.hostname, this.tls, handlers);
+  }
+
+  /** host:port actually bound (the port is chosen by the kernel for port 0). */
+  get address(): string {
+    return `${this.server.hostname}:${this.server.port}`;
+  }
+
+  /** Applies new TLS material, if any: true when the listener was replaced. Throws on unreadable files. */
+  reload(next: Config): boolean {
+    const nextTls = readTls(next);
+    if (tlsFingerprint(nextTls) === tlsFingerprint(this.tls)) return false;
+    const fresh = startListener(this.config, this.server.port!, this.server.hostname!, nextTls, this.handlers);
+    const old = this.server;
+    this.server = fresh;
+    this.tls = nextTls;
+    this.retiring.add(old);
+    void retireListener(old, this.config, this.handlers).then(() => this.retiring.delete(old));
+    return true;
+  }
+
+  /**
+   * Stops taking connections and lets requests in flight finish; after `deadlineMs` the remaining
+   * connections are closed. Resolves "timeout" when the deadline cut it short.
+   */
+  async stop(deadlineMs: number): Promise<"drained" | "timeout"> {
+    const all = [this.server, ...this.retiring];
+    const graceful = Promise.all(all.map((s) => s.stop(false))).then(() => "drained" as const);
+    const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), deadlineMs).unref());
+    const how = await Promise.race([graceful, deadline]);
+    if (how === "timeout") await Promise.all(all.map((s) => s.stop(true)));
+    return how;
+  }
 }

@@ -53,7 +53,7 @@ function fixture(file: Record<string, unknown> = {}) {
     journalWritable: () => journal.writer.healthy,
     targets: () => fanout.list().map((w) => w.status()),
   });
-  const admin = createAdminApp(config, { fanout, journalDir: jdir, headSeq, metrics: metrics.registry, quarantine: { dir: qdir, headSeq: () => quarantine.headSeq } });
+  const admin = createAdminApp(() => config, { fanout, journalDir: jdir, headSeq, metrics: metrics.registry, quarantine: { dir: qdir, headSeq: () => quarantine.headSeq } });
   const token = (config.admin.token as string | undefined) ?? null;
   const f = {
     dataDir,

@@ -1,0 +1,222 @@
+// The running service, the one composition root of `roomhook serve`: it owns the journal, the
+// quarantine, the callback listener, the fan-out, the admin listener, the retention task and the pid
+// file. open() starts them in order (and closes what it opened when a step fails), reload(next) is
+// the only way a new configuration reaches any of them, and stop() drains them in order.
+//
+// No component keeps its own copy of the configuration across a reload: each either reads the
+// service's current one through `() => this.config` or is handed `next` in reload(). That is what
+// keeps a rotated admin token from leaving an older one valid (docs/ARCHITECTURE.md).
+import type { Logger } from "pino";
+import { createAdminApp, type AdminApp } from "./admin/app.ts";
+import { createApp, type RoomhookApp } from "./app.ts";
+import type { Config } from "./config/schema.ts";
+import { Fanout } from "./delivery/fanout.ts";
+import { Journal, journalDir, quarantineDir } from "./journal/journal.ts";
+import { RetentionTask } from "./journal/retention-task.ts";
+import { ensureDir } from "./journal/segments.ts";
+import { SegmentWriter } from "./journal/writer.ts";
+import type { RoomhookMetrics } from "./metrics/roomhook.ts";
+import { parseListen, type ListenAddress } from "./net/address.ts";
+import { CallbackListener } from "./ops/listener.ts";
+import { removePidFile, writePidFile } from "./ops/pidfile.ts";
+
+/** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec (15 s). */
+export const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Settings that the running service cannot apply; a reload that changes them says so. */
+const RESTART_ONLY = [
+  ["server.listen", (c: Config) => c.server.listen],
+  ["server.path", (c: Config) => c.server.path],
+  ["data_dir", (c: Config) => c.data_dir],
+  ["admin.listen", (c: Config) => c.admin.listen],
+] as const;
+
+/** A start-up step failed; `fields` go into the fatal log line. Nothing is left running. */
+export class ServiceError extends Error {
+  constructor(
+    message: string,
+    readonly fields: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export interface ServiceDeps {
+  logger: Logger;
+  metrics: RoomhookMetrics;
+}
+
+interface Stores {
+  journal: Journal;
+  quarantine: SegmentWriter;
+}
+
+export class RoomhookService {
+  private fanout: Fanout | null = null;
+  private admin: AdminApp | null = null;
+  private listener: CallbackListener | null = null;
+  private retention: RetentionTask | null = null;
+  private readonly app: RoomhookApp;
+
+  private constructor(
+    private config: Config,
+    private readonly deps: ServiceDeps,
+    private readonly stores: Stores,
+  ) {
+    const { journal, quarantine } = stores;
+    this.app = createApp(config, { journal, quarantine, logger: deps.logger, onReport: deps.metrics.onReport });
+  }
+
+  /** Opens everything in order; on failure closes what was opened and throws a ServiceError. */
+  static async open(config: Config, deps: ServiceDeps): Promise<RoomhookService> {
+    // Commits are told to the fan-out, which starts after the journal has opened.
+    let service: RoomhookService | null = null;
+    const stores = openStores(config, deps, (records) => service?.fanout?.nudge(records));
+    service = new RoomhookService(config, deps, stores);
+    try {
+      service.listener = new CallbackListener(config, {
+        handleCallback: service.app.handleCallback,
+        fetch: (request: Request) => service.app.app.handle(request),
+      });
+    } catch (e) {
+      await service.closeStores();
+      throw new ServiceError("cannot listen", { err: (e as Error).message, listen: config.server.listen });
+    }
+    try {
+      service.startFanoutAndAdmin();
+    } catch (e) {
+      await service.listener.stop(0);
+      await service.fanout?.stop(0);
+      await service.closeStores();
+      throw new ServiceError("cannot start the fan-out or the admin listener", { err: (e as Error).message, admin: config.admin.listen });
+    }
+    writePidFile(config.data_dir);
+    service.retention = new RetentionTask({
+      journalDir: journalDir(config.data_dir),
+      minCursor: () => service.fanout!.minCursor(),
+      retentionHours: () => service.config.journal.retention_hours,
+      logger: deps.logger,
+    }).start();
+    return service;
+  }
+
+  private startFanoutAndAdmin(): void {
+    const { config } = this;
+    const { journal, quarantine } = this.stores;
+    const jdir = journalDir(config.data_dir);
+    const qdir = quarantineDir(config.data_dir);
+    const headSeq = () => journal.writer.headSeq;
+    const quarantineHead = () => quarantine.headSeq;
+    const fanout = new Fanout(config.targets, { dataDir: config.data_dir, journalDir: jdir, headSeq, logger: this.deps.logger, observer: this.deps.metrics.delivery });
+    this.fanout = fanout.start();
+    this.deps.metrics.watch({
+      journalDir: jdir,
+      quarantineDir: qdir,
+      headSeq,
+      quarantineHeadSeq: quarantineHead,
+      journalWritable: () => journal.writer.healthy,
+      targets: () => fanout.list().map((w) => w.status()),
+    });
+    const adminListen = parseListen(config.admin.listen) as ListenAddress;
+    this.admin = createAdminApp(() => this.config, {
+      fanout,
+      journalDir: jdir,
+      headSeq,
+      metrics: this.deps.metrics.registry,
+      quarantine: { dir: qdir, headSeq: quarantineHead },
+    }).listen({ hostname: adminListen.hostname, port: adminListen.port });
+  }
+
+  /** What the "roomhook listening" line reports. */
+  describe(): Record<string, unknown> {
+    const c = this.config;
+    const admin = this.admin?.server;
+    return {
+      listen: this.listener?.address,
+      path: c.server.path,
+      tls: Boolean(c.server.tls_cert),
+      dataDir: c.data_dir,
+      durability: c.journal.durability,
+      nextSeq: this.stores.journal.writer.headSeq + 1,
+      apps: c.apps.length,
+      admin: admin ? `${admin.hostname}:${admin.port}` : null,
+      targets: c.targets.map((t) => t.name),
+    };
+  }
+
+  /**
+   * Applies a new configuration to every component, all or nothing for what can fail (TLS files are
+   * read first); settings that need a restart are named in a warning and keep their running value.
+   */
+  reload(next: Config): void {
+    const { logger } = this.deps;
+    const later = RESTART_ONLY.filter(([, get]) => get(next) !== get(this.config)).map(([name]) => name);
+    if (later.length) logger.warn({ settings: later }, "these settings take effect only after a restart");
+    if (this.listener!.reload(next)) logger.info({ tls: Boolean(next.server.tls_cert) }, "TLS material reloaded; the old listener is draining");
+    this.app.ingest.update(next);
+    logger.level = next.log.level;
+    void this.fanout!.reconcile(next);
+    this.config = next;
+    logger.info({ apps: next.apps.length, logLevel: next.log.level, targets: next.targets.map((t) => t.name) }, "configuration reloaded");
+  }
+
+  /**
+   * Drains: /readyz answers 503, the listener stops taking connections and finishes what is in
+   * flight (closing the rest after DRAIN_TIMEOUT_MS), deliveries get a moment and save their
+   * cursors, then the journal and the quarantine are synced and closed.
+   */
+  async stop(): Promise<void> {
+    const { logger } = this.deps;
+    this.app.state.draining = true;
+    this.retention?.stop();
+    const fanoutStopped = this.fanout?.stop();
+    if ((await this.listener?.stop(DRAIN_TIMEOUT_MS)) === "timeout") {
+      logger.warn({ afterMs: DRAIN_TIMEOUT_MS }, "drain deadline passed; closing the remaining connections");
+    }
+    await fanoutStopped;
+    await this.admin?.stop(true);
+    await this.closeStores();
+    removePidFile(this.config.data_dir);
+  }
+
+  get headSeq(): number {
+    return this.stores.journal.writer.headSeq;
+  }
+
+  private async closeStores(): Promise<void> {
+    await this.stores.journal.close();
+    await this.stores.quarantine.close();
+  }
+}
+
+/** The journal (with its dedupe window) and the quarantine, recovered and open for appends. */
+function openStores(config: Config, deps: ServiceDeps, committed: (records: number) => void): Stores {
+  const { logger, metrics } = deps;
+  let journal: Journal | null = null;
+  try {
+    ensureDir(config.data_dir);
+    const shared = { durability: config.journal.durability, segmentBytes: config.journal.segment_bytes };
+    journal = new Journal({
+      ...shared,
+      dir: journalDir(config.data_dir),
+      dedupeWindow: config.dedupe.window,
+      onCommit: (c) => {
+        metrics.journalCommitted(c);
+        committed(c.records);
+      },
+      onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
+      onError: (e) => logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
+      onRecovered: () => logger.info("journal: writable again"),
+    });
+    const quarantine = new SegmentWriter({
+      ...shared,
+      dir: quarantineDir(config.data_dir),
+      onCut: (c) => logger.warn(c, "quarantine: cut a torn tail left by a crash"),
+      onError: (e) => logger.error({ err: e.message, errno: e.code }, "quarantine: write failed"),
+    }).open();
+    return { journal, quarantine };
+  } catch (e) {
+    void journal?.close();
+    throw new ServiceError("cannot open the journal", { err: (e as Error).message, dataDir: config.data_dir });
+  }
+}
