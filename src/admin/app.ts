@@ -1,4 +1,4 @@
-// The admin listener (SPEC §7): Prometheus metrics, journal and quarantine queries, and the fan-out
+// The admin listener (README "Dead letters, the admin API, replay" and "Metrics"): Prometheus metrics, journal and quarantine queries, and the fan-out
 // part: targets' status, pause / resume / replay, dead letters listed and redelivered. Loopback by
 // default; a bearer token when admin.token is set (the config loader refuses a non-loopback listen
 // without one).

@@ -1,4 +1,4 @@
-// The callback pipeline of SPEC §4: the checks run in the table's order and the first that fails
+// The callback pipeline (README "The callback endpoint"): the checks run in the table's order and the first that fails
 // decides the answer. Unauthenticated requests never touch the disk; authenticated but invalid ones
 // go to quarantine; everything else is journaled before the 200.
 import type { Logger } from "pino";

@@ -1,4 +1,4 @@
-// The flags shared by every command that loads the configuration (SPEC §3 quick-start flags).
+// The flags shared by every command that loads the configuration (README "Command line").
 import { loadConfig, type Overrides } from "../config/load.ts";
 import { str, type FlagSpec, type Flags } from "./args.ts";
 

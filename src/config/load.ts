@@ -1,4 +1,4 @@
-// Builds the effective configuration: defaults < TOML file < ROOMHOOK_* environment < flags (SPEC §3),
+// Builds the effective configuration: defaults < TOML file < ROOMHOOK_* environment < flags (README "Configuration"),
 // then validates the whole result. Every error names the key and what was expected.
 import { existsSync, readFileSync } from "node:fs";
 import { TypeCompiler, ValueErrorType } from "@sinclair/typebox/compiler";

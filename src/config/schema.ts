@@ -1,4 +1,4 @@
-// The configuration file's shape (SPEC §3). This schema is the single source of the Config type;
+// The configuration file's shape (README "Configuration"). This schema is the single source of the Config type;
 // defaults live here too, so check-config can show every effective value.
 import { Type, type Static } from "@sinclair/typebox";
 

@@ -1,4 +1,4 @@
-// Journal retention (SPEC §5): a segment goes only when it is older than journal.retention_hours AND
+// Journal retention (README "The journal"): a segment goes only when it is older than journal.retention_hours AND
 // every target's cursor is past its last event. Never the newest segment (the writer's). A segment's
 // age is its file's mtime, i.e. when its last event was written: a stat, no read; a copy restored
 // with a fresh mtime is only kept longer, never removed early. Its last seq is the next segment's

@@ -1,4 +1,4 @@
-// Liveness and readiness on the main listener (SPEC §7). Ready means: the journal and the
+// Liveness and readiness on the main listener (README "Operations"). Ready means: the journal and the
 // quarantine take writes, and the service is not draining for shutdown.
 import { Elysia } from "elysia";
 import type { SegmentWriter } from "../journal/writer.ts";

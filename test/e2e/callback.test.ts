@@ -1,4 +1,4 @@
-// The callback endpoint against the compiled binary: every row of SPEC §4's table, the answer shapes,
+// The callback endpoint against the compiled binary: every check of README "The callback endpoint", the answer shapes,
 // the log line of every rejection, and a real disk failure (a full tmpfs) for the 503 row.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { spawnSync } from "node:child_process";
@@ -410,7 +410,7 @@ describe("the official examples", () => {
 });
 
 describe("journal envelope", () => {
-  test("seq rises strictly by one and every line carries the envelope of SPEC §5", () => {
+  test("seq rises strictly by one and every line carries the envelope README "The journal" describes", () => {
     const all = readJournal(rh.dataDir);
     expect(all.length).toBeGreaterThan(10);
     all.forEach((l, i) => {

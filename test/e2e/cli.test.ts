@@ -1,4 +1,4 @@
-// The command line of SPEC §2 and the configuration sources of §3, run against the compiled binary.
+// The command line and the configuration sources (README "Command line", "Configuration"), run against the compiled binary.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 // Crash safety of the compiled binary: kill -9 under concurrent load, restart on the same data_dir,
-// and check that every acknowledged callback is in the journal exactly once (SPEC §4 "200 is sent
+// and check that every acknowledged callback is in the journal exactly once (README "The callback endpoint": "200 is sent
 // only once the event is in the journal", §5 seq and torn-tail rules, dedupe across restarts).
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, readdirSync } from "node:fs";

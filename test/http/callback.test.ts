@@ -1,4 +1,4 @@
-// SPEC §4 row by row, in process through app.handle, with a real journal on disk.
+// The callback checks (README "The callback endpoint") row by row, in process through app.handle, with a real journal on disk.
 import { afterEach, describe, expect, test } from "bun:test";
 import { EXAMPLES } from "../../src/callback/examples.ts";
 import { ErrorCodes } from "../../src/callback/ack.ts";

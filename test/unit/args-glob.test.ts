@@ -1,5 +1,5 @@
 // Unit tests for the small pure helpers: the flag parser (src/cli/args.ts), event-type globs
-// (src/journal/glob.ts) and the journal line format (src/journal/line.ts, SPEC §5).
+// (src/journal/glob.ts) and the journal line format (src/journal/line.ts, README "The journal").
 import { describe, expect, test } from "bun:test";
 import { nonNegativeInt, parseFlags, str, UsageError, type FlagSpec } from "../../src/cli/args.ts";
 import { globToRegExp, matchAny } from "../../src/journal/glob.ts";

@@ -1,4 +1,4 @@
-// Unit tests for the configuration: src/config/load.ts, schema.ts, mask.ts (SPEC §3).
+// Unit tests for the configuration: src/config/load.ts, schema.ts, mask.ts (README "Configuration").
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -185,7 +185,7 @@ describe("buildConfig: validation names the key", () => {
     onlyProblem({ file: { ...ONE_APP, journal: { durability: "sometimes" } } }, "journal.durability");
   });
 
-  // SPEC §3: "an error names the key and what was expected". For unions TypeBox only says
+  // The configuration contract: "an error names the key and what was expected". For unions TypeBox only says
   // "Expected union value", so the operator is not told the allowed values. Remove `.failing` once fixed.
   test("journal.durability error says which values are allowed", () => {
     const p = onlyProblem({ file: { ...ONE_APP, journal: { durability: "sometimes" } } }, "journal.durability");
@@ -322,8 +322,8 @@ describe("DEFAULT_RETRY_DELAYS_MS", () => {
     }
   });
 
-  // Regression guard (src/config/schema.ts): SPEC §3 says "The default spans at least 24 hours", but the schedule
-  // (which is also the one written in SPEC's commented example) sums to 85 356 000 ms = 23.71 h.
+  // Regression guard (src/config/schema.ts): the configuration contract says "The default spans at least 24 hours", but the schedule
+  // (which is also the one written in its commented example) sums to 85 356 000 ms = 23.71 h.
   // Remove `.failing` once fixed.
   test("spans at least 24 hours", () => {
     const total = DEFAULT_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0);

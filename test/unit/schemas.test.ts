@@ -1,4 +1,4 @@
-// Unit tests for the callback body schemas: src/callback/schemas.ts, validate.ts, examples.ts (SPEC §4).
+// Unit tests for the callback body schemas: src/callback/schemas.ts, validate.ts, examples.ts (README "The callback endpoint").
 import { describe, expect, test } from "bun:test";
 import { EXAMPLES } from "../../src/callback/examples.ts";
 import { ALIASES, canonicalCommand, COMMANDS, isKnownCommand, type KnownCommand } from "../../src/callback/schemas.ts";
