@@ -110,7 +110,10 @@ export class CallbackIngest {
     const s = this.s;
     // The peer address is looked up only when the allowlist or a log line needs it.
     let ipCache: string | undefined | null = null;
-    const ip = () => (ipCache === null ? (ipCache = sourceIp(s, req, peer)) : ipCache);
+    const ip = () => {
+      if (ipCache === null) ipCache = sourceIp(s, req, peer);
+      return ipCache;
+    };
     const declared = req.headers.get("content-length");
     if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, declared, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
     if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, declared, ip, tooLarge(s.maxBody));

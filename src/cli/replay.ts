@@ -63,7 +63,7 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
     console.error(`roomhook replay: no journal at ${dir}`);
     return 1;
   }
-  let before;
+  let before: ReturnType<typeof loadCursor>;
   try {
     before = loadCursor(dataDir, name);
   } catch (e) {

@@ -65,8 +65,10 @@ export function readToml(path: string): Record<string, unknown> {
 
 function section(raw: Record<string, unknown>, key: string): Record<string, unknown> {
   const v = raw[key];
-  if (v === undefined) return (raw[key] = {});
-  return v as Record<string, unknown>;
+  if (v !== undefined) return v as Record<string, unknown>;
+  const fresh: Record<string, unknown> = {};
+  raw[key] = fresh;
+  return fresh;
 }
 
 function applyOverrides(raw: Record<string, unknown>, o: Overrides, source: (k: keyof Overrides) => string): string[] {
@@ -108,7 +110,7 @@ const SECRET_KEY = /(^|\.)(token|secret)(\[\d+\])?$/;
 
 function expected(schema: { anyOf?: { const?: unknown }[] }): string | null {
   const lits = schema.anyOf?.map((s) => s.const).filter((v) => v !== undefined);
-  return lits && lits.length && lits.length === schema.anyOf!.length ? `expected one of ${lits.map((l) => JSON.stringify(l)).join(", ")}` : null;
+  return lits?.length && lits.length === schema.anyOf!.length ? `expected one of ${lits.map((l) => JSON.stringify(l)).join(", ")}` : null;
 }
 
 function schemaProblems(value: unknown): string[] {

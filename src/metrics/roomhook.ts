@@ -146,9 +146,15 @@ export class RoomhookMetrics {
   readonly onReport = (r: IngestReport, ms: number): void => {
     const label = commandLabel(r.command);
     let byOutcome = this.requestSeries.get(label);
-    if (!byOutcome) this.requestSeries.set(label, (byOutcome = new Map()));
+    if (!byOutcome) {
+      byOutcome = new Map();
+      this.requestSeries.set(label, byOutcome);
+    }
     let c = byOutcome.get(r.outcome);
-    if (!c) byOutcome.set(r.outcome, (c = this.requests.labels(label, r.outcome)));
+    if (!c) {
+      c = this.requests.labels(label, r.outcome);
+      byOutcome.set(r.outcome, c);
+    }
     c.inc();
     this.ackSeries.get(r.outcome)?.observe(ms / 1000);
     if (r.outcome === "duplicate") this.duplicates.inc();
@@ -178,7 +184,10 @@ export class RoomhookMetrics {
       const t = this.target(target);
       const cls = failureClass(status, error);
       let c = t.failures.get(cls);
-      if (!c) t.failures.set(cls, (c = this.failures.labels(target, cls)));
+      if (!c) {
+        c = this.failures.labels(target, cls);
+        t.failures.set(cls, c);
+      }
       c.inc();
     },
     deadLettered: (target) => this.target(target).deadLettered.inc(),

@@ -9,7 +9,7 @@ export interface ListenAddress {
 
 /** "0.0.0.0:8080", "127.0.0.1:0", "[::1]:8080", "localhost:8080". Port 0 means "any free port". */
 export function parseListen(value: string): ListenAddress | string {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\[\]\s]+)):(\d{1,5})$/.exec(value.trim());
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(value.trim());
   if (!m) return `expected host:port (e.g. 0.0.0.0:8080 or [::1]:8080), got "${value}"`;
   const hostname = (m[1] ?? m[2])!;
   const port = Number(m[3]);

@@ -410,7 +410,7 @@ describe("the official examples", () => {
 });
 
 describe("journal envelope", () => {
-  test("seq rises strictly by one and every line carries the envelope README "The journal" describes", () => {
+  test("seq rises strictly by one and every line carries the envelope that README's journal section describes", () => {
     const all = readJournal(rh.dataDir);
     expect(all.length).toBeGreaterThan(10);
     all.forEach((l, i) => {

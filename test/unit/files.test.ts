@@ -11,7 +11,10 @@ describe("writeFullySync", () => {
     const fd = openSync(path, "w");
     let calls = 0;
     // At most 3 bytes per write(2), as a nearly full disk may do.
-    writeFullySync(fd, Buffer.from("hello, world"), (f, b, o, l) => (calls++, writeSync(f, b, o, Math.min(3, l))));
+    writeFullySync(fd, Buffer.from("hello, world"), (f, b, o, l) => {
+      calls++;
+      return writeSync(f, b, o, Math.min(3, l));
+    });
     closeSync(fd);
     expect(readFileSync(path, "utf8")).toBe("hello, world");
     expect(calls).toBe(4);
