@@ -9,12 +9,25 @@ import { retryDelay } from "./backoff.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import { loadCursor, saveCursor, saveCursorSync, type CursorState } from "./cursor-store.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
+import { InFlight } from "./in-flight.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
 import { readEnvelope } from "../journal/line.ts";
 import type { DeliveryGovernor } from "./governor.ts";
 import { JournalLineReader, type LinePos } from "../journal/line-reader.ts";
 import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
+import {
+  ABORT_GRACE_MS,
+  DEAD_LETTER_RETRY_MS,
+  GOVERNOR_RETRY_MS,
+  LINES_PER_PUMP,
+  LINES_PER_SCAN,
+  MAX_REDELIVERY_BATCH,
+  POLL_MS,
+  REFILL_AT_SHARE,
+  SAVE_EVERY_MS,
+  schedulerLimits,
+} from "./worker-limits.ts";
 
 export interface WorkerDeps {
   dataDir: string;
@@ -60,12 +73,6 @@ export interface TargetStatus {
   lastError: { at: string; seq: number; id: string; message: string; status: number | null } | null;
 }
 
-const SAVE_EVERY_MS = 250;
-const POLL_MS = 50;
-const LINES_PER_PUMP = 4096;
-const MAX_REDELIVERY_BATCH = 1000;
-const GOVERNOR_RETRY_MS = 10;
-
 export class TargetWorker {
   readonly name: string;
   private readonly sched: RoomScheduler;
@@ -85,7 +92,7 @@ export class TargetWorker {
   private running = false;
   private stopped = false;
   private gen = 0;
-  private inFlight = 0;
+  private readonly inFlight = new InFlight();
   private pumpQueued = false;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -93,7 +100,6 @@ export class TargetWorker {
   private lastSaveAt = 0;
   private saving: Promise<void> | null = null;
   private resolvedDeadLetters = new Set<string>();
-  private inFlightDrained: (() => void) | null = null;
   private delivered = 0;
   private failedAttempts = 0;
   private lastError: TargetStatus["lastError"] = null;
@@ -105,14 +111,7 @@ export class TargetWorker {
     this.name = config.name;
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
-    const perRoom = deps.limits?.perRoom ?? 64;
-    this.sched = new RoomScheduler({
-      perRoom,
-      maxEvents: Math.max(4096, config.max_in_flight * perRoom),
-      maxBytes: 32 * 1024 * 1024,
-      maxRooms: 50_000,
-      ...deps.limits,
-    });
+    this.sched = new RoomScheduler(schedulerLimits(config.max_in_flight, deps.limits));
     this.breaker = CircuitBreaker.forSchedule(config.retry_delays_ms);
     this.dl = new DeadLetterLog(deps.dataDir, config.name);
     if (this.dl.cutBytes > 0) {
@@ -241,7 +240,7 @@ export class TargetWorker {
     const head = this.deps.headSeq();
     while (budget > 0 && this.readSeq < head) {
       if (this.sched.full && this.sched.shed() === 0) break;
-      const r = this.reader.scan(head, Math.min(budget, 1024), (text, seq, pos) => {
+      const r = this.reader.scan(head, Math.min(budget, LINES_PER_SCAN), (text, seq, pos) => {
         if (this.sched.full) return false;
         const ev = this.toEvent(text, pos);
         if (ev) this.sched.offer(roomKey(ev.roomId), ev);
@@ -256,10 +255,10 @@ export class TargetWorker {
 
   /** Re-reads the journal for overflowed rooms that are moving again. */
   private refill(budget: number): number {
-    const half = this.sched.limits.perRoom / 2;
+    const low = this.sched.limits.perRoom * REFILL_AT_SHARE;
     for (const room of this.sched.overflowed) {
       if (budget <= 0) break;
-      if (this.sched.waiting.has(room) || room.queue.length > half) continue;
+      if (this.sched.waiting.has(room) || room.queue.length > low) continue;
       room.rescan ??= room.overflowPos
         ? JournalLineReader.at(this.deps.journalDir, room.overflowPos, room.overflowFrom)
         : JournalLineReader.fromSeq(this.deps.journalDir, room.overflowFrom);
@@ -285,7 +284,7 @@ export class TargetWorker {
   }
 
   private dispatch(now: number): void {
-    while (this.inFlight < this.config.max_in_flight && !this.paused) {
+    while (this.inFlight.count < this.config.max_in_flight && !this.paused) {
       if (this.deps.governor && !this.deps.governor.take()) {
         this.arm(now, now + GOVERNOR_RETRY_MS);
         break;
@@ -301,7 +300,7 @@ export class TargetWorker {
   }
 
   private send(room: Room, ev: QueuedEvent): void {
-    this.inFlight++;
+    this.inFlight.begin();
     ev.attempts++;
     const gen = this.gen;
     attempt(this.opts, ev.id, ev.line).then(
@@ -310,15 +309,20 @@ export class TargetWorker {
     );
   }
 
+  /** Ends the attempt's slot, unless its verdict hands the slot on to a dead-letter write. */
   private settle(room: Room, ev: QueuedEvent, a: Attempt, gen: number): void {
-    this.inFlight--;
-    if (this.inFlight === 0) this.inFlightDrained?.();
     if (gen !== this.gen) {
+      this.inFlight.end();
       this.breaker.release(); // a replay reset the worker; this room is gone
       this.schedule();
       return;
     }
-    const now = this.now();
+    if (!this.apply(room, ev, a, gen, this.now())) this.inFlight.end();
+    this.schedule();
+  }
+
+  /** Acts on the verdict. Returns true when the event went on to the dead letters (still in flight). */
+  private apply(room: Room, ev: QueuedEvent, a: Attempt, gen: number, now: number): boolean {
     switch (a.kind) {
       case "delivered":
         this.breaker.success();
@@ -326,36 +330,36 @@ export class TargetWorker {
         this.deps.observer?.delivered(this.name);
         if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
         this.sched.done(room);
-        break;
+        return false;
       case "aborted":
         this.breaker.release();
         ev.attempts--;
         this.sched.release(room);
-        break;
+        return false;
       case "gone":
         this.breaker.release();
         this.failed(ev, a.status, a.error, now);
         this.pause(`the target answered 410 Gone for event seq ${ev.seq}; resume when it accepts deliveries again`);
         this.sched.release(room);
-        break;
+        return false;
       case "dead":
         this.breaker.success(); // it answered: the target is up, it just refuses this event
         this.failed(ev, a.status, a.error, now);
         this.deadLetter(room, ev, a.status, a.error, gen);
-        break;
+        return true;
       case "retry": {
         this.breaker.failure(now);
         this.failed(ev, a.status, a.error, now);
         const delay = retryDelay(this.config.retry_delays_ms, ev.attempts, a.retryAfterMs, this.random);
-        if (delay === null) this.deadLetter(room, ev, a.status, `${a.error} (after ${ev.attempts} attempts)`, gen);
-        else {
-          this.deps.logger.debug({ target: this.name, seq: ev.seq, attempts: ev.attempts, retryInMs: delay, err: a.error }, "fan-out: delivery failed, will retry");
-          this.sched.retryAt(room, now + delay);
+        if (delay === null) {
+          this.deadLetter(room, ev, a.status, `${a.error} (after ${ev.attempts} attempts)`, gen);
+          return true;
         }
-        break;
+        this.deps.logger.debug({ target: this.name, seq: ev.seq, attempts: ev.attempts, retryInMs: delay, err: a.error }, "fan-out: delivery failed, will retry");
+        this.sched.retryAt(room, now + delay);
+        return false;
       }
     }
-    this.schedule();
   }
 
   private failed(ev: QueuedEvent, status: number | null, message: string, now: number): void {
@@ -364,9 +368,8 @@ export class TargetWorker {
     this.lastError = { at: new Date(now).toISOString(), seq: ev.seq, id: ev.id, message, status };
   }
 
-  /** The room stays blocked (its head in flight) until the dead letter is durable. */
+  /** The room stays blocked (its head in flight) until the dead letter is durable; then the slot ends. */
   private deadLetter(room: Room, ev: QueuedEvent, status: number | null, error: string, gen: number): void {
-    this.inFlight++;
     this.dl
       .append({ deadAt: new Date(this.now()).toISOString(), target: this.name, seq: ev.seq, id: ev.id, type: ev.type, roomId: ev.roomId, attempts: ev.attempts, status, lastError: error }, ev.line)
       .then(
@@ -379,12 +382,11 @@ export class TargetWorker {
         (e: Error) => {
           // Not durable: keep the event and try again later rather than lose it.
           this.deps.logger.error({ target: this.name, seq: ev.seq, err: e.message }, "fan-out: cannot write the dead letter; will retry the event");
-          if (gen === this.gen) this.sched.retryAt(room, this.now() + 1000);
+          if (gen === this.gen) this.sched.retryAt(room, this.now() + DEAD_LETTER_RETRY_MS);
         },
       )
       .finally(() => {
-        this.inFlight--;
-        if (this.inFlight === 0) this.inFlightDrained?.();
+        this.inFlight.end();
         this.schedule();
       });
   }
@@ -471,7 +473,7 @@ export class TargetWorker {
       savedCursor: this.saved.seq,
       headSeq: head,
       lag: Math.max(0, head - cursor),
-      inFlight: this.inFlight,
+      inFlight: this.inFlight.count,
       buffered: this.sched.events,
       overflowedRooms: this.sched.overflowed.size,
       delivered: this.delivered,
@@ -489,11 +491,11 @@ export class TargetWorker {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => (this.inFlightDrained = r)), Bun.sleep(graceMs)]);
-      if (this.inFlight > 0) {
+    if (this.inFlight.count > 0) {
+      await this.inFlight.waitDrained(graceMs);
+      if (this.inFlight.count > 0) {
         this.abort.abort();
-        await Promise.race([new Promise<void>((r) => (this.inFlightDrained = r)), Bun.sleep(500)]);
+        await this.inFlight.waitDrained(ABORT_GRACE_MS);
       }
     }
     await this.saving;
