@@ -7,7 +7,8 @@ import type { TargetConfig } from "../config/schema.ts";
 import { matchAny } from "../journal/glob.ts";
 import { retryDelay } from "./backoff.ts";
 import { CircuitBreaker } from "./breaker.ts";
-import { loadCursor, saveCursor, saveCursorSync, type CursorState } from "./cursor-store.ts";
+import type { CursorState } from "./cursor-store.ts";
+import { CursorKeeper, cursorFile } from "./cursor-keeper.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
 import { InFlight } from "./in-flight.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
@@ -25,7 +26,6 @@ import {
   MAX_REDELIVERY_BATCH,
   POLL_MS,
   REFILL_AT_SHARE,
-  SAVE_EVERY_MS,
   schedulerLimits,
 } from "./worker-limits.ts";
 
@@ -78,6 +78,7 @@ export class TargetWorker {
   private readonly sched: RoomScheduler;
   private readonly breaker: CircuitBreaker;
   private readonly dl: DeadLetterLog;
+  private readonly keeper: CursorKeeper;
   private readonly matchType: (t: string) => boolean;
   private readonly rooms: Set<string> | null;
   private readonly opts: AttemptOptions;
@@ -87,8 +88,6 @@ export class TargetWorker {
 
   private reader!: JournalLineReader;
   private readSeq = 0;
-  private saved: CursorState = { seq: 0, paused: null };
-  private paused: CursorState["paused"] = null;
   private running = false;
   private stopped = false;
   private gen = 0;
@@ -97,9 +96,6 @@ export class TargetWorker {
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeAt = 0;
-  private lastSaveAt = 0;
-  private saving: Promise<void> | null = null;
-  private resolvedDeadLetters = new Set<string>();
   private delivered = 0;
   private failedAttempts = 0;
   private lastError: TargetStatus["lastError"] = null;
@@ -117,6 +113,7 @@ export class TargetWorker {
     if (this.dl.cutBytes > 0) {
       deps.logger.warn({ target: config.name, bytes: this.dl.cutBytes, path: this.dl.path }, "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)");
     }
+    this.keeper = new CursorKeeper(config.name, cursorFile(deps.dataDir, config.name), this.dl, () => this.cursor, deps.logger);
     this.matchType = matchAny(config.types);
     this.rooms = config.rooms ? new Set(config.rooms) : null;
     const secrets = Array.isArray(config.secret) ? config.secret : [config.secret];
@@ -132,18 +129,11 @@ export class TargetWorker {
 
   /** Loads (or creates, at the journal's head: a new target gets new events) the cursor and starts. */
   start(): this {
-    const c = loadCursor(this.deps.dataDir, this.name);
-    if (c) this.saved = c;
-    else {
-      this.saved = { seq: this.deps.headSeq(), paused: null };
-      saveCursorSync(this.deps.dataDir, this.name, this.saved);
-    }
-    this.paused = this.saved.paused;
-    this.position(this.saved.seq);
+    this.position(this.keeper.load(this.deps.headSeq));
     this.running = true;
     this.pollTimer = setInterval(() => this.tick(), POLL_MS);
     this.schedule();
-    this.deps.logger.info({ target: this.name, url: publicUrl(this.config.url), cursor: this.saved.seq, paused: this.paused?.reason ?? null }, "fan-out: target started");
+    this.deps.logger.info({ target: this.name, url: publicUrl(this.config.url), cursor: this.keeper.savedSeq, paused: this.keeper.paused?.reason ?? null }, "fan-out: target started");
     return this;
   }
 
@@ -167,11 +157,7 @@ export class TargetWorker {
 
   private tick(): void {
     this.schedule();
-    const now = this.now();
-    if (now - this.lastSaveAt >= SAVE_EVERY_MS) {
-      this.lastSaveAt = now;
-      void this.saveIfMoved();
-    }
+    this.keeper.tick(this.now());
   }
 
   get cursor(): number {
@@ -180,32 +166,7 @@ export class TargetWorker {
 
   /** The lowest cursor that a restart could resume from (for retention). */
   get safeCursor(): number {
-    return Math.min(this.saved.seq, this.cursor);
-  }
-
-  private async saveIfMoved(): Promise<void> {
-    if (this.saving) return;
-    const next: CursorState = { seq: this.cursor, paused: this.paused };
-    if (next.seq === this.saved.seq && next.paused === this.saved.paused && this.resolvedDeadLetters.size === 0) return;
-    const gen = this.gen;
-    this.saving = (async () => {
-      try {
-        if (next.seq !== this.saved.seq || next.paused !== this.saved.paused) {
-          await saveCursor(this.deps.dataDir, this.name, next);
-          if (gen === this.gen) this.saved = next;
-        }
-        if (this.resolvedDeadLetters.size) {
-          const keys = this.resolvedDeadLetters;
-          this.resolvedDeadLetters = new Set();
-          await this.dl.remove(keys);
-        }
-      } catch (e) {
-        this.deps.logger.error({ target: this.name, err: (e as Error).message }, "fan-out: cannot save the cursor");
-      } finally {
-        this.saving = null;
-      }
-    })();
-    await this.saving;
+    return Math.min(this.keeper.savedSeq, this.cursor);
   }
 
   private pump(): void {
@@ -284,7 +245,7 @@ export class TargetWorker {
   }
 
   private dispatch(now: number): void {
-    while (this.inFlight.count < this.config.max_in_flight && !this.paused) {
+    while (this.inFlight.count < this.config.max_in_flight && !this.keeper.paused) {
       if (this.deps.governor && !this.deps.governor.take()) {
         this.arm(now, now + GOVERNOR_RETRY_MS);
         break;
@@ -328,7 +289,7 @@ export class TargetWorker {
         this.breaker.success();
         this.delivered++;
         this.deps.observer?.delivered(this.name);
-        if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
+        if (ev.deadLetterKey) this.keeper.resolvedDeadLetter(ev.deadLetterKey);
         this.sched.done(room);
         return false;
       case "aborted":
@@ -376,7 +337,7 @@ export class TargetWorker {
         () => {
           this.deps.logger.warn({ target: this.name, seq: ev.seq, id: ev.id, attempts: ev.attempts, status, err: error }, "fan-out: event dead-lettered");
           this.deps.observer?.deadLettered(this.name);
-          if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
+          if (ev.deadLetterKey) this.keeper.resolvedDeadLetter(ev.deadLetterKey);
           if (gen === this.gen) this.sched.done(room);
         },
         (e: Error) => {
@@ -406,18 +367,18 @@ export class TargetWorker {
   }
 
   pause(reason: string): void {
-    if (this.paused) return;
-    this.paused = { reason, at: new Date(this.now()).toISOString() };
+    if (this.keeper.paused) return;
+    this.keeper.paused = { reason, at: new Date(this.now()).toISOString() };
     this.deps.logger.warn({ target: this.name, reason }, "fan-out: target paused");
-    void this.saveIfMoved();
+    void this.keeper.saveIfMoved();
   }
 
   resume(): boolean {
-    if (!this.paused) return false;
-    this.paused = null;
+    if (!this.keeper.paused) return false;
+    this.keeper.paused = null;
     this.breaker.success();
     this.deps.logger.info({ target: this.name }, "fan-out: target resumed");
-    void this.saveIfMoved();
+    void this.keeper.saveIfMoved();
     this.schedule();
     return true;
   }
@@ -425,11 +386,8 @@ export class TargetWorker {
   /** Moves the cursor to just before `fromSeq` (back or forward); what was queued is dropped. */
   async replay(fromSeq: number): Promise<number> {
     this.gen++;
-    await this.saving;
     const cursor = Math.max(0, fromSeq - 1);
-    this.position(cursor);
-    this.saved = { seq: cursor, paused: this.paused };
-    await saveCursor(this.deps.dataDir, this.name, this.saved);
+    await this.keeper.replay(cursor, () => this.position(cursor));
     this.deps.logger.info({ target: this.name, cursor }, "fan-out: replay: cursor moved");
     this.schedule();
     return cursor;
@@ -439,7 +397,7 @@ export class TargetWorker {
   redeliver(ids: ReadonlySet<string> | null): { queued: number; remaining: number } {
     const busy = new Set<string>();
     for (const r of this.sched.rooms.values()) if (r.lane) for (const e of r.queue) busy.add(e.deadLetterKey!);
-    for (const k of this.resolvedDeadLetters) busy.add(k);
+    for (const k of this.keeper.pendingRemovals) busy.add(k);
     let queued = 0;
     let remaining = 0;
     for (const d of this.dl.entries()) {
@@ -464,13 +422,14 @@ export class TargetWorker {
     const head = this.deps.headSeq();
     const cursor = this.cursor;
     const b = this.breaker.state;
-    const state: TargetState = this.stopped ? "stopped" : this.paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
+    const paused = this.keeper.paused;
+    const state: TargetState = this.stopped ? "stopped" : paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
     return {
       name: this.name,
       url: publicUrl(this.config.url),
       state,
       cursor,
-      savedCursor: this.saved.seq,
+      savedCursor: this.keeper.savedSeq,
       headSeq: head,
       lag: Math.max(0, head - cursor),
       inFlight: this.inFlight.count,
@@ -479,7 +438,7 @@ export class TargetWorker {
       delivered: this.delivered,
       failedAttempts: this.failedAttempts,
       deadLetters: this.dl.count,
-      paused: this.paused,
+      paused,
       lastError: this.lastError,
     };
   }
@@ -498,16 +457,8 @@ export class TargetWorker {
         await this.inFlight.waitDrained(ABORT_GRACE_MS);
       }
     }
-    await this.saving;
-    try {
-      this.saved = { seq: this.cursor, paused: this.paused };
-      saveCursorSync(this.deps.dataDir, this.name, this.saved);
-      if (this.resolvedDeadLetters.size) await this.dl.remove(this.resolvedDeadLetters);
-      this.resolvedDeadLetters.clear();
-    } catch (e) {
-      this.deps.logger.error({ target: this.name, err: (e as Error).message }, "fan-out: cannot save the cursor at stop");
-    }
+    await this.keeper.stop();
     await this.dl.close();
-    this.deps.logger.info({ target: this.name, cursor: this.saved.seq }, "fan-out: target stopped");
+    this.deps.logger.info({ target: this.name, cursor: this.keeper.savedSeq }, "fan-out: target stopped");
   }
 }
