@@ -4,7 +4,6 @@
 // max_in_flight, so a slow or dead target costs its own worker only.
 import type { Logger } from "pino";
 import type { TargetConfig } from "../config/schema.ts";
-import { matchAny } from "../journal/glob.ts";
 import { retryDelay } from "./backoff.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import type { CursorState } from "./cursor-store.ts";
@@ -12,20 +11,17 @@ import { CursorKeeper, cursorFile } from "./cursor-keeper.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
 import { InFlight } from "./in-flight.ts";
 import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
-import { readEnvelope } from "../journal/line.ts";
 import type { DeliveryGovernor } from "./governor.ts";
-import { JournalLineReader, type LinePos } from "../journal/line-reader.ts";
-import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
+import { EventFilter, JournalFeed } from "./journal-feed.ts";
+import { RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
 import {
   ABORT_GRACE_MS,
   DEAD_LETTER_RETRY_MS,
   GOVERNOR_RETRY_MS,
   LINES_PER_PUMP,
-  LINES_PER_SCAN,
   MAX_REDELIVERY_BATCH,
   POLL_MS,
-  REFILL_AT_SHARE,
   schedulerLimits,
 } from "./worker-limits.ts";
 
@@ -79,15 +75,12 @@ export class TargetWorker {
   private readonly breaker: CircuitBreaker;
   private readonly dl: DeadLetterLog;
   private readonly keeper: CursorKeeper;
-  private readonly matchType: (t: string) => boolean;
-  private readonly rooms: Set<string> | null;
+  private readonly feed: JournalFeed;
   private readonly opts: AttemptOptions;
   private readonly abort = new AbortController();
   private readonly now: () => number;
   private readonly random: () => number;
 
-  private reader!: JournalLineReader;
-  private readSeq = 0;
   private running = false;
   private stopped = false;
   private gen = 0;
@@ -114,8 +107,7 @@ export class TargetWorker {
       deps.logger.warn({ target: config.name, bytes: this.dl.cutBytes, path: this.dl.path }, "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)");
     }
     this.keeper = new CursorKeeper(config.name, cursorFile(deps.dataDir, config.name), this.dl, () => this.cursor, deps.logger);
-    this.matchType = matchAny(config.types);
-    this.rooms = config.rooms ? new Set(config.rooms) : null;
+    this.feed = new JournalFeed(this.sched, new EventFilter(config.types, config.rooms), { target: config.name, journalDir: deps.journalDir, headSeq: deps.headSeq, logger: deps.logger });
     const secrets = Array.isArray(config.secret) ? config.secret : [config.secret];
     this.opts = {
       url: config.url,
@@ -139,8 +131,7 @@ export class TargetWorker {
 
   private position(cursor: number): void {
     this.sched.clear();
-    this.reader = JournalLineReader.fromSeq(this.deps.journalDir, cursor + 1);
-    this.readSeq = cursor;
+    this.feed.startAt(cursor);
   }
 
   /** New events were committed: look now rather than at the next poll. */
@@ -161,7 +152,7 @@ export class TargetWorker {
   }
 
   get cursor(): number {
-    return this.sched.floor(this.readSeq);
+    return this.sched.floor(this.feed.readSeq);
   }
 
   /** The lowest cursor that a restart could resume from (for retention). */
@@ -173,75 +164,11 @@ export class TargetWorker {
     this.pumpQueued = false;
     if (!this.running) return;
     const now = this.now();
-    let budget = this.readMain(LINES_PER_PUMP);
-    budget = this.refill(budget);
+    const budget = this.feed.read(LINES_PER_PUMP);
     this.sched.promote(now);
     this.dispatch(now);
     if (budget <= 0) this.schedule(); // more to read: continue after other work had its turn
     this.arm(now);
-  }
-
-  private accepts(type: string, roomId: string | null): boolean {
-    if (!this.matchType(type)) return false;
-    return this.rooms === null || (roomId !== null && this.rooms.has(roomId));
-  }
-
-  private toEvent(text: string, pos: LinePos): QueuedEvent | null {
-    const env = readEnvelope(text);
-    if (!env) {
-      this.deps.logger.warn({ target: this.name, segment: pos.segment.path, offset: pos.offset }, "fan-out: unreadable journal line skipped");
-      return null;
-    }
-    if (!this.accepts(env.type, env.roomId)) return null;
-    return { seq: env.seq, id: env.id, type: env.type, roomId: env.roomId, line: text, pos, attempts: 0, nextAt: 0 };
-  }
-
-  /** Reads committed lines into the scheduler while it has room. Returns the unused line budget. */
-  private readMain(budget: number): number {
-    const head = this.deps.headSeq();
-    while (budget > 0 && this.readSeq < head) {
-      if (this.sched.full && this.sched.shed() === 0) break;
-      const r = this.reader.scan(head, Math.min(budget, LINES_PER_SCAN), (text, seq, pos) => {
-        if (this.sched.full) return false;
-        const ev = this.toEvent(text, pos);
-        if (ev) this.sched.offer(roomKey(ev.roomId), ev);
-        this.readSeq = seq;
-        return true;
-      });
-      budget -= r.consumed;
-      if (r.consumed === 0) break;
-    }
-    return budget;
-  }
-
-  /** Re-reads the journal for overflowed rooms that are moving again. */
-  private refill(budget: number): number {
-    const low = this.sched.limits.perRoom * REFILL_AT_SHARE;
-    for (const room of this.sched.overflowed) {
-      if (budget <= 0) break;
-      if (this.sched.waiting.has(room) || room.queue.length > low) continue;
-      room.rescan ??= room.overflowPos
-        ? JournalLineReader.at(this.deps.journalDir, room.overflowPos, room.overflowFrom)
-        : JournalLineReader.fromSeq(this.deps.journalDir, room.overflowFrom);
-      let last = room.overflowFrom - 1;
-      let capped = false;
-      const r = room.rescan.scan(this.readSeq, budget, (text, seq, pos) => {
-        const ev = this.toEvent(text, pos);
-        if (ev && roomKey(ev.roomId) === room.key) {
-          if (room.queue.length >= this.sched.limits.perRoom) {
-            capped = true;
-            return false;
-          }
-          this.sched.push(room, ev);
-        }
-        last = seq;
-        return true;
-      });
-      budget -= r.consumed;
-      if (!capped && (last >= this.readSeq || (r.consumed === 0 && !r.blocked))) this.sched.caughtUp(room);
-      else room.overflowFrom = last + 1;
-    }
-    return budget;
   }
 
   private dispatch(now: number): void {
