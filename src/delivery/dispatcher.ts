@@ -59,7 +59,7 @@ export class Dispatcher {
   constructor(
     private readonly config: TargetConfig,
     private readonly sched: RoomScheduler,
-    private readonly dl: DeadLetterLog,
+    private readonly dl: Pick<DeadLetterLog, "append">,
     private readonly keeper: CursorKeeper,
     private readonly hooks: DispatchHooks,
     private readonly deps: DispatchDeps,

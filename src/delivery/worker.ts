@@ -62,7 +62,7 @@ export class TargetWorker {
   private readonly dl: DeadLetterLog;
   private readonly keeper: CursorKeeper;
   private readonly feed: JournalFeed;
-  private readonly sender: Dispatcher;
+  private readonly dispatcher: Dispatcher;
   private readonly now: () => number;
 
   private running = false;
@@ -91,7 +91,7 @@ export class TargetWorker {
       wakeAt: (now: number, at: number) => this.arm(now, at),
     };
     const sendDeps = { logger: deps.logger, fetch: deps.fetch ?? fetch, now: this.now, random: deps.random ?? Math.random, governor: deps.governor, observer: deps.observer };
-    this.sender = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, sendDeps);
+    this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, sendDeps);
   }
 
   /** Loads (or creates, at the journal's head: a new target gets new events) the cursor and starts. */
@@ -141,7 +141,7 @@ export class TargetWorker {
     const now = this.now();
     const budget = this.feed.read(LINES_PER_PUMP);
     this.sched.promote(now);
-    this.sender.dispatch(now);
+    this.dispatcher.dispatch(now);
     if (budget <= 0) this.schedule(); // more to read: continue after other work had its turn
     this.arm(now);
   }
@@ -149,7 +149,7 @@ export class TargetWorker {
   /** One timer for the earliest retry or the breaker's probe. */
   private arm(now: number, soon = Infinity): void {
     let at = Math.min(soon, this.sched.nextWake());
-    const reopensAt = this.sender.breaker.reopensAt;
+    const reopensAt = this.dispatcher.breaker.reopensAt;
     if (reopensAt) at = Math.min(at, Math.max(reopensAt, now));
     if (!Number.isFinite(at) || at - now <= 0 || at - now >= POLL_MS) return; // the poll covers it
     if (this.wakeTimer && this.wakeAt <= at) return;
@@ -171,7 +171,7 @@ export class TargetWorker {
   resume(): boolean {
     if (!this.keeper.paused) return false;
     this.keeper.paused = null;
-    this.sender.breaker.success();
+    this.dispatcher.breaker.success();
     this.deps.logger.info({ target: this.name }, "fan-out: target resumed");
     void this.keeper.saveIfMoved();
     this.schedule();
@@ -180,7 +180,7 @@ export class TargetWorker {
 
   /** Moves the cursor to just before `fromSeq` (back or forward); what was queued is dropped. */
   async replay(fromSeq: number): Promise<number> {
-    this.sender.newGeneration();
+    this.dispatcher.newGeneration();
     const cursor = Math.max(0, fromSeq - 1);
     await this.keeper.replay(cursor, () => this.position(cursor));
     this.deps.logger.info({ target: this.name, cursor }, "fan-out: replay: cursor moved");
@@ -216,7 +216,7 @@ export class TargetWorker {
   status(): TargetStatus {
     const head = this.deps.headSeq();
     const cursor = this.cursor;
-    const b = this.sender.breaker.state;
+    const b = this.dispatcher.breaker.state;
     const paused = this.keeper.paused;
     const state: TargetState = this.stopped ? "stopped" : paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
     return {
@@ -227,14 +227,14 @@ export class TargetWorker {
       savedCursor: this.keeper.savedSeq,
       headSeq: head,
       lag: Math.max(0, head - cursor),
-      inFlight: this.sender.inFlight.count,
+      inFlight: this.dispatcher.inFlight.count,
       buffered: this.sched.events,
       overflowedRooms: this.sched.overflowed.size,
-      delivered: this.sender.delivered,
-      failedAttempts: this.sender.failedAttempts,
+      delivered: this.dispatcher.delivered,
+      failedAttempts: this.dispatcher.failedAttempts,
       deadLetters: this.dl.count,
       paused,
-      lastError: this.sender.lastError,
+      lastError: this.dispatcher.lastError,
     };
   }
 
@@ -245,7 +245,7 @@ export class TargetWorker {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    await this.sender.drain(graceMs);
+    await this.dispatcher.drain(graceMs);
     await this.keeper.stop();
     await this.dl.close();
     this.deps.logger.info({ target: this.name, cursor: this.keeper.savedSeq }, "fan-out: target stopped");
