@@ -40,7 +40,7 @@ export interface DispatchHooks {
   pause(reason: string): void;
   /** An attempt settled: run the pump again (a room may be ready, a slot is free). */
   schedule(): void;
-  /** Run the pump at `at` at the latest. */
+  /** Run the pump again by `at` (the governor said not yet). */
   wakeAt(now: number, at: number): void;
 }
 

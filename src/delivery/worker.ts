@@ -90,8 +90,8 @@ export class TargetWorker {
       schedule: () => this.schedule(),
       wakeAt: (now: number, at: number) => this.arm(now, at),
     };
-    const sendDeps = { logger: deps.logger, fetch: deps.fetch ?? fetch, now: this.now, random: deps.random ?? Math.random, governor: deps.governor, observer: deps.observer };
-    this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, sendDeps);
+    const dispatchDeps = { logger: deps.logger, fetch: deps.fetch ?? fetch, now: this.now, random: deps.random ?? Math.random, governor: deps.governor, observer: deps.observer };
+    this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, dispatchDeps);
   }
 
   /** Loads (or creates, at the journal's head: a new target gets new events) the cursor and starts. */
