@@ -1,20 +1,23 @@
-// The worker of one target: reads the journal from the target's cursor, keeps per-room order through
-// the scheduler, sends, retries, dead-letters, pauses, and saves the cursor (every 250 ms when it
-// moved, and at stop). Nothing here blocks on the target: every attempt is a promise, bounded by
-// max_in_flight, so a slow or dead target costs its own worker only.
+// The worker of one target, as the fan-out and the admin API see it. It runs the pump (read the
+// journal, start deliveries, set the next wake-up) on a poll, on a nudge from the journal, and when
+// an attempt settles, and holds the parts that do the work:
+//   journal-feed.ts    the journal into the per-room scheduler (scheduler.ts), with the filters;
+//   dispatcher.ts      sending, settling and dead-lettering, with the breaker and the governor;
+//   cursor-keeper.ts   the saved cursor and pause, and the dead letters a redelivery resolved;
+//   worker-limits.ts   the numbers all of them run by.
 import type { Logger } from "pino";
 import type { TargetConfig } from "../config/schema.ts";
-import { matchAny } from "../journal/glob.ts";
-import { retryDelay } from "./backoff.ts";
-import { CircuitBreaker } from "./breaker.ts";
-import { loadCursor, saveCursor, saveCursorSync, type CursorState } from "./cursor-store.ts";
+import type { CursorState } from "./cursor-store.ts";
+import { CursorKeeper, cursorFile } from "./cursor-keeper.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
-import { attempt, publicUrl, type Attempt, type AttemptOptions } from "./deliver.ts";
-import { readEnvelope } from "../journal/line.ts";
+import { publicUrl } from "./deliver.ts";
+import { Dispatcher, type DeliveryObserver, type LastError } from "./dispatcher.ts";
 import type { DeliveryGovernor } from "./governor.ts";
-import { JournalLineReader, type LinePos } from "../journal/line-reader.ts";
-import { roomKey, RoomScheduler, type Limits, type QueuedEvent, type Room } from "./scheduler.ts";
-import { secretKey } from "./signature.ts";
+import { EventFilter, JournalFeed } from "./journal-feed.ts";
+import { RoomScheduler, type Limits } from "./scheduler.ts";
+import { LINES_PER_PUMP, MAX_REDELIVERY_BATCH, POLL_MS, schedulerLimits } from "./worker-limits.ts";
+
+export type { DeliveryObserver } from "./dispatcher.ts";
 
 export interface WorkerDeps {
   dataDir: string;
@@ -31,13 +34,6 @@ export interface WorkerDeps {
   limits?: Partial<Limits>;
   /** Told about every attempt's verdict (metrics); shared by all targets, so it takes the name. */
   observer?: DeliveryObserver;
-}
-
-export interface DeliveryObserver {
-  delivered(target: string): void;
-  /** A failed attempt: status null for a network error or timeout. */
-  failed(target: string, status: number | null, error: string): void;
-  deadLettered(target: string): void;
 }
 
 export type TargetState = "running" | "paused" | "open-circuit" | "half-open" | "stopped";
@@ -57,46 +53,24 @@ export interface TargetStatus {
   failedAttempts: number;
   deadLetters: number;
   paused: CursorState["paused"];
-  lastError: { at: string; seq: number; id: string; message: string; status: number | null } | null;
+  lastError: LastError;
 }
-
-const SAVE_EVERY_MS = 250;
-const POLL_MS = 50;
-const LINES_PER_PUMP = 4096;
-const MAX_REDELIVERY_BATCH = 1000;
-const GOVERNOR_RETRY_MS = 10;
 
 export class TargetWorker {
   readonly name: string;
   private readonly sched: RoomScheduler;
-  private readonly breaker: CircuitBreaker;
   private readonly dl: DeadLetterLog;
-  private readonly matchType: (t: string) => boolean;
-  private readonly rooms: Set<string> | null;
-  private readonly opts: AttemptOptions;
-  private readonly abort = new AbortController();
+  private readonly keeper: CursorKeeper;
+  private readonly feed: JournalFeed;
+  private readonly dispatcher: Dispatcher;
   private readonly now: () => number;
-  private readonly random: () => number;
 
-  private reader!: JournalLineReader;
-  private readSeq = 0;
-  private saved: CursorState = { seq: 0, paused: null };
-  private paused: CursorState["paused"] = null;
   private running = false;
   private stopped = false;
-  private gen = 0;
-  private inFlight = 0;
   private pumpQueued = false;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeAt = 0;
-  private lastSaveAt = 0;
-  private saving: Promise<void> | null = null;
-  private resolvedDeadLetters = new Set<string>();
-  private inFlightDrained: (() => void) | null = null;
-  private delivered = 0;
-  private failedAttempts = 0;
-  private lastError: TargetStatus["lastError"] = null;
 
   constructor(
     readonly config: TargetConfig,
@@ -104,54 +78,35 @@ export class TargetWorker {
   ) {
     this.name = config.name;
     this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
-    const perRoom = deps.limits?.perRoom ?? 64;
-    this.sched = new RoomScheduler({
-      perRoom,
-      maxEvents: Math.max(4096, config.max_in_flight * perRoom),
-      maxBytes: 32 * 1024 * 1024,
-      maxRooms: 50_000,
-      ...deps.limits,
-    });
-    this.breaker = CircuitBreaker.forSchedule(config.retry_delays_ms);
+    this.sched = new RoomScheduler(schedulerLimits(config.max_in_flight, deps.limits));
     this.dl = new DeadLetterLog(deps.dataDir, config.name);
     if (this.dl.cutBytes > 0) {
       deps.logger.warn({ target: config.name, bytes: this.dl.cutBytes, path: this.dl.path }, "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)");
     }
-    this.matchType = matchAny(config.types);
-    this.rooms = config.rooms ? new Set(config.rooms) : null;
-    const secrets = Array.isArray(config.secret) ? config.secret : [config.secret];
-    this.opts = {
-      url: config.url,
-      keys: secrets.map(secretKey),
-      timeoutMs: config.timeout_ms,
-      fetch: deps.fetch ?? fetch,
-      now: this.now,
-      stop: this.abort.signal,
+    this.keeper = new CursorKeeper(config.name, cursorFile(deps.dataDir, config.name), this.dl, () => this.cursor, deps.logger);
+    this.feed = new JournalFeed(this.sched, new EventFilter(config.types, config.rooms), { target: config.name, journalDir: deps.journalDir, headSeq: deps.headSeq, logger: deps.logger });
+    const hooks = {
+      pause: (reason: string) => this.pause(reason),
+      schedule: () => this.schedule(),
+      wakeAt: (now: number, at: number) => this.arm(now, at),
     };
+    const dispatchDeps = { logger: deps.logger, fetch: deps.fetch ?? fetch, now: this.now, random: deps.random ?? Math.random, governor: deps.governor, observer: deps.observer };
+    this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, dispatchDeps);
   }
 
   /** Loads (or creates, at the journal's head: a new target gets new events) the cursor and starts. */
   start(): this {
-    const c = loadCursor(this.deps.dataDir, this.name);
-    if (c) this.saved = c;
-    else {
-      this.saved = { seq: this.deps.headSeq(), paused: null };
-      saveCursorSync(this.deps.dataDir, this.name, this.saved);
-    }
-    this.paused = this.saved.paused;
-    this.position(this.saved.seq);
+    this.position(this.keeper.load(this.deps.headSeq));
     this.running = true;
     this.pollTimer = setInterval(() => this.tick(), POLL_MS);
     this.schedule();
-    this.deps.logger.info({ target: this.name, url: publicUrl(this.config.url), cursor: this.saved.seq, paused: this.paused?.reason ?? null }, "fan-out: target started");
+    this.deps.logger.info({ target: this.name, url: publicUrl(this.config.url), cursor: this.keeper.savedSeq, paused: this.keeper.paused?.reason ?? null }, "fan-out: target started");
     return this;
   }
 
   private position(cursor: number): void {
     this.sched.clear();
-    this.reader = JournalLineReader.fromSeq(this.deps.journalDir, cursor + 1);
-    this.readSeq = cursor;
+    this.feed.startAt(cursor);
   }
 
   /** New events were committed: look now rather than at the next poll. */
@@ -168,231 +123,34 @@ export class TargetWorker {
 
   private tick(): void {
     this.schedule();
-    const now = this.now();
-    if (now - this.lastSaveAt >= SAVE_EVERY_MS) {
-      this.lastSaveAt = now;
-      void this.saveIfMoved();
-    }
+    this.keeper.tick(this.now());
   }
 
   get cursor(): number {
-    return this.sched.floor(this.readSeq);
+    return this.sched.floor(this.feed.readSeq);
   }
 
   /** The lowest cursor that a restart could resume from (for retention). */
   get safeCursor(): number {
-    return Math.min(this.saved.seq, this.cursor);
-  }
-
-  private async saveIfMoved(): Promise<void> {
-    if (this.saving) return;
-    const next: CursorState = { seq: this.cursor, paused: this.paused };
-    if (next.seq === this.saved.seq && next.paused === this.saved.paused && this.resolvedDeadLetters.size === 0) return;
-    const gen = this.gen;
-    this.saving = (async () => {
-      try {
-        if (next.seq !== this.saved.seq || next.paused !== this.saved.paused) {
-          await saveCursor(this.deps.dataDir, this.name, next);
-          if (gen === this.gen) this.saved = next;
-        }
-        if (this.resolvedDeadLetters.size) {
-          const keys = this.resolvedDeadLetters;
-          this.resolvedDeadLetters = new Set();
-          await this.dl.remove(keys);
-        }
-      } catch (e) {
-        this.deps.logger.error({ target: this.name, err: (e as Error).message }, "fan-out: cannot save the cursor");
-      } finally {
-        this.saving = null;
-      }
-    })();
-    await this.saving;
+    return Math.min(this.keeper.savedSeq, this.cursor);
   }
 
   private pump(): void {
     this.pumpQueued = false;
     if (!this.running) return;
     const now = this.now();
-    let budget = this.readMain(LINES_PER_PUMP);
-    budget = this.refill(budget);
+    const budget = this.feed.read(LINES_PER_PUMP);
     this.sched.promote(now);
-    this.dispatch(now);
+    this.dispatcher.dispatch(now);
     if (budget <= 0) this.schedule(); // more to read: continue after other work had its turn
     this.arm(now);
-  }
-
-  private accepts(type: string, roomId: string | null): boolean {
-    if (!this.matchType(type)) return false;
-    return this.rooms === null || (roomId !== null && this.rooms.has(roomId));
-  }
-
-  private toEvent(text: string, pos: LinePos): QueuedEvent | null {
-    const env = readEnvelope(text);
-    if (!env) {
-      this.deps.logger.warn({ target: this.name, segment: pos.segment.path, offset: pos.offset }, "fan-out: unreadable journal line skipped");
-      return null;
-    }
-    if (!this.accepts(env.type, env.roomId)) return null;
-    return { seq: env.seq, id: env.id, type: env.type, roomId: env.roomId, line: text, pos, attempts: 0, nextAt: 0 };
-  }
-
-  /** Reads committed lines into the scheduler while it has room. Returns the unused line budget. */
-  private readMain(budget: number): number {
-    const head = this.deps.headSeq();
-    while (budget > 0 && this.readSeq < head) {
-      if (this.sched.full && this.sched.shed() === 0) break;
-      const r = this.reader.scan(head, Math.min(budget, 1024), (text, seq, pos) => {
-        if (this.sched.full) return false;
-        const ev = this.toEvent(text, pos);
-        if (ev) this.sched.offer(roomKey(ev.roomId), ev);
-        this.readSeq = seq;
-        return true;
-      });
-      budget -= r.consumed;
-      if (r.consumed === 0) break;
-    }
-    return budget;
-  }
-
-  /** Re-reads the journal for overflowed rooms that are moving again. */
-  private refill(budget: number): number {
-    const half = this.sched.limits.perRoom / 2;
-    for (const room of this.sched.overflowed) {
-      if (budget <= 0) break;
-      if (this.sched.waiting.has(room) || room.queue.length > half) continue;
-      room.rescan ??= room.overflowPos
-        ? JournalLineReader.at(this.deps.journalDir, room.overflowPos, room.overflowFrom)
-        : JournalLineReader.fromSeq(this.deps.journalDir, room.overflowFrom);
-      let last = room.overflowFrom - 1;
-      let capped = false;
-      const r = room.rescan.scan(this.readSeq, budget, (text, seq, pos) => {
-        const ev = this.toEvent(text, pos);
-        if (ev && roomKey(ev.roomId) === room.key) {
-          if (room.queue.length >= this.sched.limits.perRoom) {
-            capped = true;
-            return false;
-          }
-          this.sched.push(room, ev);
-        }
-        last = seq;
-        return true;
-      });
-      budget -= r.consumed;
-      if (!capped && (last >= this.readSeq || (r.consumed === 0 && !r.blocked))) this.sched.caughtUp(room);
-      else room.overflowFrom = last + 1;
-    }
-    return budget;
-  }
-
-  private dispatch(now: number): void {
-    while (this.inFlight < this.config.max_in_flight && !this.paused) {
-      if (this.deps.governor && !this.deps.governor.take()) {
-        this.arm(now, now + GOVERNOR_RETRY_MS);
-        break;
-      }
-      if (!this.breaker.allow(now)) break;
-      const room = this.sched.take();
-      if (!room) {
-        this.breaker.release();
-        break;
-      }
-      this.send(room, room.queue[0]!);
-    }
-  }
-
-  private send(room: Room, ev: QueuedEvent): void {
-    this.inFlight++;
-    ev.attempts++;
-    const gen = this.gen;
-    attempt(this.opts, ev.id, ev.line).then(
-      (a) => this.settle(room, ev, a, gen),
-      (e) => this.settle(room, ev, { kind: "retry", status: null, error: String(e), retryAfterMs: null }, gen),
-    );
-  }
-
-  private settle(room: Room, ev: QueuedEvent, a: Attempt, gen: number): void {
-    this.inFlight--;
-    if (this.inFlight === 0) this.inFlightDrained?.();
-    if (gen !== this.gen) {
-      this.breaker.release(); // a replay reset the worker; this room is gone
-      this.schedule();
-      return;
-    }
-    const now = this.now();
-    switch (a.kind) {
-      case "delivered":
-        this.breaker.success();
-        this.delivered++;
-        this.deps.observer?.delivered(this.name);
-        if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
-        this.sched.done(room);
-        break;
-      case "aborted":
-        this.breaker.release();
-        ev.attempts--;
-        this.sched.release(room);
-        break;
-      case "gone":
-        this.breaker.release();
-        this.failed(ev, a.status, a.error, now);
-        this.pause(`the target answered 410 Gone for event seq ${ev.seq}; resume when it accepts deliveries again`);
-        this.sched.release(room);
-        break;
-      case "dead":
-        this.breaker.success(); // it answered: the target is up, it just refuses this event
-        this.failed(ev, a.status, a.error, now);
-        this.deadLetter(room, ev, a.status, a.error, gen);
-        break;
-      case "retry": {
-        this.breaker.failure(now);
-        this.failed(ev, a.status, a.error, now);
-        const delay = retryDelay(this.config.retry_delays_ms, ev.attempts, a.retryAfterMs, this.random);
-        if (delay === null) this.deadLetter(room, ev, a.status, `${a.error} (after ${ev.attempts} attempts)`, gen);
-        else {
-          this.deps.logger.debug({ target: this.name, seq: ev.seq, attempts: ev.attempts, retryInMs: delay, err: a.error }, "fan-out: delivery failed, will retry");
-          this.sched.retryAt(room, now + delay);
-        }
-        break;
-      }
-    }
-    this.schedule();
-  }
-
-  private failed(ev: QueuedEvent, status: number | null, message: string, now: number): void {
-    this.failedAttempts++;
-    this.deps.observer?.failed(this.name, status, message);
-    this.lastError = { at: new Date(now).toISOString(), seq: ev.seq, id: ev.id, message, status };
-  }
-
-  /** The room stays blocked (its head in flight) until the dead letter is durable. */
-  private deadLetter(room: Room, ev: QueuedEvent, status: number | null, error: string, gen: number): void {
-    this.inFlight++;
-    this.dl
-      .append({ deadAt: new Date(this.now()).toISOString(), target: this.name, seq: ev.seq, id: ev.id, type: ev.type, roomId: ev.roomId, attempts: ev.attempts, status, lastError: error }, ev.line)
-      .then(
-        () => {
-          this.deps.logger.warn({ target: this.name, seq: ev.seq, id: ev.id, attempts: ev.attempts, status, err: error }, "fan-out: event dead-lettered");
-          this.deps.observer?.deadLettered(this.name);
-          if (ev.deadLetterKey) this.resolvedDeadLetters.add(ev.deadLetterKey);
-          if (gen === this.gen) this.sched.done(room);
-        },
-        (e: Error) => {
-          // Not durable: keep the event and try again later rather than lose it.
-          this.deps.logger.error({ target: this.name, seq: ev.seq, err: e.message }, "fan-out: cannot write the dead letter; will retry the event");
-          if (gen === this.gen) this.sched.retryAt(room, this.now() + 1000);
-        },
-      )
-      .finally(() => {
-        this.inFlight--;
-        if (this.inFlight === 0) this.inFlightDrained?.();
-        this.schedule();
-      });
   }
 
   /** One timer for the earliest retry or the breaker's probe. */
   private arm(now: number, soon = Infinity): void {
     let at = Math.min(soon, this.sched.nextWake());
-    if (this.breaker.reopensAt) at = Math.min(at, Math.max(this.breaker.reopensAt, now));
+    const reopensAt = this.dispatcher.breaker.reopensAt;
+    if (reopensAt) at = Math.min(at, Math.max(reopensAt, now));
     if (!Number.isFinite(at) || at - now <= 0 || at - now >= POLL_MS) return; // the poll covers it
     if (this.wakeTimer && this.wakeAt <= at) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
@@ -404,30 +162,27 @@ export class TargetWorker {
   }
 
   pause(reason: string): void {
-    if (this.paused) return;
-    this.paused = { reason, at: new Date(this.now()).toISOString() };
+    if (this.keeper.paused) return;
+    this.keeper.paused = { reason, at: new Date(this.now()).toISOString() };
     this.deps.logger.warn({ target: this.name, reason }, "fan-out: target paused");
-    void this.saveIfMoved();
+    void this.keeper.saveIfMoved();
   }
 
   resume(): boolean {
-    if (!this.paused) return false;
-    this.paused = null;
-    this.breaker.success();
+    if (!this.keeper.paused) return false;
+    this.keeper.paused = null;
+    this.dispatcher.breaker.success();
     this.deps.logger.info({ target: this.name }, "fan-out: target resumed");
-    void this.saveIfMoved();
+    void this.keeper.saveIfMoved();
     this.schedule();
     return true;
   }
 
   /** Moves the cursor to just before `fromSeq` (back or forward); what was queued is dropped. */
   async replay(fromSeq: number): Promise<number> {
-    this.gen++;
-    await this.saving;
+    this.dispatcher.newGeneration();
     const cursor = Math.max(0, fromSeq - 1);
-    this.position(cursor);
-    this.saved = { seq: cursor, paused: this.paused };
-    await saveCursor(this.deps.dataDir, this.name, this.saved);
+    await this.keeper.replay(cursor, () => this.position(cursor));
     this.deps.logger.info({ target: this.name, cursor }, "fan-out: replay: cursor moved");
     this.schedule();
     return cursor;
@@ -437,7 +192,7 @@ export class TargetWorker {
   redeliver(ids: ReadonlySet<string> | null): { queued: number; remaining: number } {
     const busy = new Set<string>();
     for (const r of this.sched.rooms.values()) if (r.lane) for (const e of r.queue) busy.add(e.deadLetterKey!);
-    for (const k of this.resolvedDeadLetters) busy.add(k);
+    for (const k of this.keeper.pendingRemovals) busy.add(k);
     let queued = 0;
     let remaining = 0;
     for (const d of this.dl.entries()) {
@@ -461,24 +216,25 @@ export class TargetWorker {
   status(): TargetStatus {
     const head = this.deps.headSeq();
     const cursor = this.cursor;
-    const b = this.breaker.state;
-    const state: TargetState = this.stopped ? "stopped" : this.paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
+    const b = this.dispatcher.breaker.state;
+    const paused = this.keeper.paused;
+    const state: TargetState = this.stopped ? "stopped" : paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
     return {
       name: this.name,
       url: publicUrl(this.config.url),
       state,
       cursor,
-      savedCursor: this.saved.seq,
+      savedCursor: this.keeper.savedSeq,
       headSeq: head,
       lag: Math.max(0, head - cursor),
-      inFlight: this.inFlight,
+      inFlight: this.dispatcher.inFlight.count,
       buffered: this.sched.events,
       overflowedRooms: this.sched.overflowed.size,
-      delivered: this.delivered,
-      failedAttempts: this.failedAttempts,
+      delivered: this.dispatcher.delivered,
+      failedAttempts: this.dispatcher.failedAttempts,
       deadLetters: this.dl.count,
-      paused: this.paused,
-      lastError: this.lastError,
+      paused,
+      lastError: this.dispatcher.lastError,
     };
   }
 
@@ -489,23 +245,9 @@ export class TargetWorker {
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    if (this.inFlight > 0) {
-      await Promise.race([new Promise<void>((r) => (this.inFlightDrained = r)), Bun.sleep(graceMs)]);
-      if (this.inFlight > 0) {
-        this.abort.abort();
-        await Promise.race([new Promise<void>((r) => (this.inFlightDrained = r)), Bun.sleep(500)]);
-      }
-    }
-    await this.saving;
-    try {
-      this.saved = { seq: this.cursor, paused: this.paused };
-      saveCursorSync(this.deps.dataDir, this.name, this.saved);
-      if (this.resolvedDeadLetters.size) await this.dl.remove(this.resolvedDeadLetters);
-      this.resolvedDeadLetters.clear();
-    } catch (e) {
-      this.deps.logger.error({ target: this.name, err: (e as Error).message }, "fan-out: cannot save the cursor at stop");
-    }
+    await this.dispatcher.drain(graceMs);
+    await this.keeper.stop();
     await this.dl.close();
-    this.deps.logger.info({ target: this.name, cursor: this.saved.seq }, "fan-out: target stopped");
+    this.deps.logger.info({ target: this.name, cursor: this.keeper.savedSeq }, "fan-out: target stopped");
   }
 }
