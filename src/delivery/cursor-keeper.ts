@@ -89,7 +89,7 @@ export class CursorKeeper {
     const next: CursorState = { seq: this.current(), paused: this.paused };
     if (next.seq === this.saved.seq && next.paused === this.saved.paused && this.resolved.size === 0) return;
     const gen = this.gen;
-    this.saving = (async () => {
+    await this.serialized(async () => {
       try {
         if (next.seq !== this.saved.seq || next.paused !== this.saved.paused) {
           await this.file.save(next);
@@ -102,28 +102,40 @@ export class CursorKeeper {
         }
       } catch (e) {
         this.logger.error({ target: this.target, err: (e as Error).message }, "fan-out: cannot save the cursor");
-      } finally {
-        this.saving = null;
       }
-    })();
-    await this.saving;
+    });
   }
 
   /**
-   * A replay moves the cursor to `cursor`: waits out a save under way (which then does not count),
-   * lets `reposition` reset the worker, and saves the new cursor before returning.
+   * Runs `save` once no other save is under way; while it runs, `saving` is set, so the periodic
+   * save skips its turn. Two writers of the same cursor file never overlap.
+   */
+  private async serialized(save: () => Promise<void>): Promise<void> {
+    while (this.saving) await this.saving;
+    const run: Promise<void> = save().finally(() => {
+      if (this.saving === run) this.saving = null;
+    });
+    this.saving = run;
+    await run;
+  }
+
+  /**
+   * A replay moves the cursor to `cursor`. `reposition` resets the worker at once, before anything
+   * is awaited, so no event of the old queues can be sent under the new generation; a save under
+   * way then finishes (and does not count), and the new cursor is saved before this returns.
    */
   async replay(cursor: number, reposition: () => void): Promise<void> {
     this.gen++;
-    await this.saving;
     reposition();
-    this.saved = { seq: cursor, paused: this.paused };
-    await this.file.save(this.saved);
+    await this.serialized(async () => {
+      this.saved = { seq: cursor, paused: this.paused };
+      await this.file.save(this.saved);
+    });
   }
 
   /** The last save, synchronous (the process may exit right after), with the dead-letter removals. */
   async stop(): Promise<void> {
-    await this.saving;
+    while (this.saving) await this.saving;
     try {
       this.saved = { seq: this.current(), paused: this.paused };
       this.file.saveSync(this.saved);
