@@ -1,4 +1,4 @@
-// scripts/bench-fanout: fan-out throughput, and what delivery costs the ingest. Loopback only;
+// scripts/bench/fanout: fan-out throughput, and what delivery costs the ingest. Loopback only;
 // every child is bounded in time and stopped by pid; nothing outlives the run.
 //
 //   1. deliveries/s: a journal of N events over R rooms is written first (with a cursor at 0), then

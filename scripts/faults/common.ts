@@ -1,4 +1,4 @@
-// Shared pieces of the fault suites (scripts/crash-loop, scripts/disk-full and the e2e tests that run
+// Shared pieces of the fault suites (scripts/faults/crash-loop, scripts/faults/disk-full and the e2e tests that run
 // their fast subsets): a seeded RNG, a webhook sink, a TOML config with targets, signed sends, and a
 // journal reader that tolerates what a crash leaves behind. Processes are spawned with
 // test/e2e/helpers.ts (the same code the e2e suite uses).

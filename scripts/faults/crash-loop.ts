@@ -1,4 +1,4 @@
-// scripts/crash-loop: kill -9 at random and at aimed moments, restart, check. Loopback only, bounded
+// scripts/faults/crash-loop: kill -9 at random and at aimed moments, restart, check. Loopback only, bounded
 // in rounds and time; every process is started by us (test/e2e/helpers.ts) and killed by pid.
 //
 // Each round: SENDERS concurrent signed callbacks (RATE requests/s in all) against dist/roomhook with

@@ -1,4 +1,4 @@
-// scripts/disk-full: disk faults against dist/roomhook under concurrent signed load. Loopback only;
+// scripts/faults/disk-full: disk faults against dist/roomhook under concurrent signed load. Loopback only;
 // bounded in cycles and time; the tmpfs is unmounted and every process stopped by pid at the end.
 //
 // Phase A, a real full disk: data_dir on a small tmpfs (mount -t tmpfs -o size=SIZE_MB; needs root).

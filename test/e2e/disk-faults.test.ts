@@ -1,5 +1,5 @@
 // Disk faults against dist/roomhook (RELIABILITY.md, "disk faults"): the fast subset of
-// scripts/disk-full, plus regression tests for the durability bugs it found (now fixed).
+// scripts/faults/disk-full, plus regression tests for the durability bugs it found (now fixed).
 //
 // Needs root (mount -t tmpfs) and strace (EIO injected into the running binary); each test is
 // skipped, loudly, where its tool is missing. test/e2e/callback.test.ts has the single-request
@@ -63,7 +63,7 @@ test.skipIf(!STRACE)("EIO injected into fdatasync of the running binary (every t
   expect(r.violations).toEqual([]);
 });
 
-// Found by scripts/disk-full, phase B3: a segment roll whose directory fsync failed left the new
+// Found by scripts/faults/disk-full, phase B3: a segment roll whose directory fsync failed left the new
 // (empty) file behind while the writer went on appending to the older segment when the next batch
 // fitted; readers ("a newer segment means this one is final") then skipped those events: never
 // delivered, not listed by /v1/events. Now a started roll must complete before anything more is
@@ -107,7 +107,7 @@ test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowl
   }
 });
 
-// Found by scripts/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte count of
+// Found by scripts/faults/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte count of
 // FileHandle.write, which on a full disk comes back short without an error; a batch cut short was
 // taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery could drop
 // the dead letters after a short write. Now every byte is written or the batch fails and is cut.

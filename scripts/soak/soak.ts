@@ -1,11 +1,11 @@
-// scripts/soak: sustained-load soak of dist/roomhook (issue 5, item 5). Run it through scripts/soak,
+// scripts/soak/soak: sustained-load soak of dist/roomhook (issue 5, item 5). Run it through scripts/soak/soak,
 // which installs the prerequisites and bounds the whole run; settings are env vars (see there).
 //
 //   1. A constant sink (scripts/bench/constant-server.ts) for one target.
 //   2. Unless RATE is given: a PROBE_SECONDS wrk probe (scripts/bench/post.lua, -c CONNECTIONS) of a
 //      throwaway roomhook with the soak's config; RATE = RATE_FRACTION x its req/s.
 //   3. A fresh roomhook: fsync durability, segment_bytes SEGMENT_BYTES, retention_hours
-//      RETENTION_HOURS, one target -> the sink. scripts/soak-load.ts drives RATE req/s of unique
+//      RETENTION_HOURS, one target -> the sink. scripts/soak/load.ts drives RATE req/s of unique
 //      callbacks for DURATION s (open model, latency from the intended send time); every SAMPLE s:
 //      achieved req/s, p50/p99, roomhook RSS (/proc), segments and bytes (data dir), head seq, the
 //      target's lag and deliveries (GET /v1/targets), heap (GET /metrics).
@@ -22,9 +22,9 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, readdirS
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "../test/e2e/helpers.ts";
+import { freePort } from "../../test/e2e/helpers.ts";
 
-const ROOT = resolve(import.meta.dir, "..");
+const ROOT = resolve(import.meta.dir, "../..");
 const env = process.env;
 const num = (k: string, d: number): number => {
   const v = env[k];
@@ -424,7 +424,7 @@ async function main(): Promise<number> {
   const sinkPid = await childPid(sink).catch(() => 0);
   const own0 = cpuTicks(rh.pid) + cpuTicks(sinkPid); // the loader starts at ~0
   const loader = spawn(
-    [process.execPath, join(ROOT, "scripts/soak-load.ts"), "--url", rh.url, "--rate", String(rate), "--duration", String(DURATION), "--connections", String(CONNECTIONS), "--sample", String(SAMPLE), "--rooms", String(ROOMS)],
+    [process.execPath, join(ROOT, "scripts/soak/load.ts"), "--url", rh.url, "--rate", String(rate), "--duration", String(DURATION), "--connections", String(CONNECTIONS), "--sample", String(SAMPLE), "--rooms", String(ROOMS)],
     DURATION + 60,
     { stdout: "pipe", stderr: "pipe", cpu: "0" },
   );

@@ -1,7 +1,7 @@
-// Rate-limited HTTP/1.1 load generator for scripts/soak (wrk has no rate limit and Debian has no
+// Rate-limited HTTP/1.1 load generator for scripts/soak/soak (wrk has no rate limit and Debian has no
 // wrk2). Loopback only, bounded in time, self-stopping.
 //
-//   bun scripts/soak-load.ts --url URL --rate R --duration S [--connections N] [--sample S]
+//   bun scripts/soak/load.ts --url URL --rate R --duration S [--connections N] [--sample S]
 //                            [--rooms N] [--timeout-ms MS]
 //
 // Open model, as wrk2 does it: request i is *intended* at start + i/R, whatever happened before.
