@@ -15,7 +15,7 @@ import type { Subprocess } from "bun";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
-import { freePort } from "../../test/e2e/helpers.ts";
+import { freePort } from "../../test/support/harness.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = process.env.ROOMHOOK ?? join(ROOT, "dist/roomhook");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { envelopeHead, eventId } from "../../src/journal/line.ts";
 import { segmentName } from "../../src/journal/segments.ts";
 import { callbackUrl, exampleBody } from "../../src/cli/send.ts";
-import { freePort } from "../../test/e2e/helpers.ts";
+import { freePort } from "../../test/support/harness.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -20,13 +20,12 @@
 // ending in 0) is a readable dead letter.
 //
 // Env: CYCLES=4 SIZE_MB=24 FULL_MS=1500 SENDERS=16 SEED=<random> STRICT=1 (0: no dead-letter target)
-//      TMPFS=1 EIO=1 EIO_STEPS=B1,B2,B3 ROOMHOOK=dist/roomhook. Exit 1 on any violation.
+//      TMPFS=1 EIO=1 EIO_STEPS=B1,B2,B3 ROOMHOOK=dist/roomhook RESULT=FILE (the result as JSON, for
+//      test/e2e/disk-faults.test.ts). Exit 1 on any violation.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, spawnRoomhook, startRoomhook, tempDir, type Roomhook } from "../../test/e2e/helpers.ts";
-import { OK_TEXT, Sink, checkJournalLayout, configText, enterBody, newSeed, rng, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "./common.ts";
+import { checkJournalLayout, cleanup, configText, enterBody, hasStrace, newSeed, OK_TEXT, rng, type Roomhook, runCli, scanDeadLetters, scanJournal, sendSigned, Sink, spawnRoomhook, startRoomhook, type TargetToml, tempDir } from "../../test/support/harness.ts";
 
 export interface DiskFaultOptions {
   cycles: number;
@@ -66,22 +65,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     for (const m of [...mounts]) umount(m);
     process.exit(130);
   });
-}
-
-export function canMountTmpfs(): boolean {
-  const d = mkdtempSync(join(tmpdir(), "roomhook-mountcheck-"));
-  try {
-    const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", d]);
-    if (r.status !== 0) return false;
-    spawnSync("umount", [d]);
-    return true;
-  } finally {
-    rmdirSync(d);
-  }
-}
-
-export function hasStrace(): boolean {
-  return spawnSync("strace", ["-V"]).status === 0;
 }
 
 /** The answers of one run of load, by room. */
@@ -502,5 +485,7 @@ if (import.meta.main) {
     tmpfs: process.env.TMPFS !== "0",
     eioSteps: process.env.EIO_STEPS?.split(","),
   });
+  // For the e2e test, which runs this script as a process (test/ does not import scripts/).
+  if (process.env.RESULT) writeFileSync(process.env.RESULT, JSON.stringify(r));
   process.exit(r.violations.length === 0 ? 0 : 1);
 }

@@ -22,7 +22,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, readdirS
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "../../test/e2e/helpers.ts";
+import { freePort } from "../../test/support/harness.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const env = process.env;

@@ -12,7 +12,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { configText, enterBody, scanDeadLetters, scanJournal, sendSigned } from "../../scripts/faults/common.ts";
+import { configText, enterBody, scanDeadLetters, scanJournal, sendSigned } from "../support/harness.ts";
 import { cleanup, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 
 setDefaultTimeout(60_000);
