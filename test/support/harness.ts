@@ -4,6 +4,7 @@
 // (tests run the scripts as processes), so the two trees have no import cycle (test/README.md).
 export * from "./harness/config.ts";
 export * from "./harness/process.ts";
+export * from "./harness/tools.ts";
 export * from "./harness/callbacks.ts";
 export * from "./harness/raw-http.ts";
 export * from "./harness/journal.ts";

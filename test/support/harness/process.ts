@@ -2,8 +2,7 @@
 // file, a temp data_dir, a loopback port) and stops every process it started, by pid, in cleanup().
 // Module state (temp dirs, live processes) is shared by every importer in one process: the e2e
 // tests and the fault scripts alike.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -43,29 +42,17 @@ export async function cleanup(): Promise<void> {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
+/** Registers a child process for cleanup(); the returned function forgets it once it has exited. */
+export function track(proc: Subprocess): () => void {
+  children.add(proc);
+  return () => void children.delete(proc);
+}
+
 /** The environment for a child: ours minus every ROOMHOOK_* variable, plus `extra`. */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ROOMHOOK_")) env[k] = v;
   return { ...env, ...extra };
-}
-
-/** Whether this process may mount a tmpfs (root): the disk-full faults need one. */
-export function canMountTmpfs(): boolean {
-  const d = mkdtempSync(join(tmpdir(), "roomhook-mountcheck-"));
-  try {
-    const r = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", d]);
-    if (r.status !== 0) return false;
-    spawnSync("umount", [d]);
-    return true;
-  } finally {
-    rmdirSync(d);
-  }
-}
-
-/** Whether strace is installed: EIO is injected into the running binary with it. */
-export function hasStrace(): boolean {
-  return spawnSync("strace", ["-V"]).status === 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,37 +308,4 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string> } 
       return t === "timeout" ? null : proc.exitCode;
     },
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The tools under scripts/, run as processes: test/ never imports scripts/ (test/README.md)
-
-export interface ToolRun {
-  code: number | null;
-  /** What the tool wrote to $RESULT (JSON), or null when it wrote nothing. */
-  result: unknown;
-}
-
-/**
- * Runs `script` (a path under the repository, e.g. scripts/faults/crash-loop) with `env` added and
- * RESULT set to a temp file; its output goes to ours, so a seed it prints shows in the test's log.
- * Killed (SIGTERM, then SIGKILL) after `timeoutMs`.
- */
-export async function runTool(script: string, env: Record<string, string>, timeoutMs: number): Promise<ToolRun> {
-  const resultFile = join(tempDir("tool"), "result.json");
-  const proc = Bun.spawn([join(ROOT, script)], {
-    stdin: "ignore",
-    stdout: "inherit",
-    stderr: "inherit",
-    env: childEnv({ BUN: process.execPath, ...env, RESULT: resultFile }),
-    cwd: ROOT,
-  });
-  children.add(proc);
-  const timer = setTimeout(() => proc.kill("SIGTERM"), timeoutMs);
-  const killer = setTimeout(() => proc.kill(9), timeoutMs + 10_000);
-  const code = await proc.exited;
-  clearTimeout(timer);
-  clearTimeout(killer);
-  children.delete(proc);
-  return { code, result: existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, "utf8")) : null };
 }
