@@ -1,5 +1,6 @@
-// scripts/faults/crash-loop: kill -9 at random and at aimed moments, restart, check. Loopback only, bounded
-// in rounds and time; every process is started by us (test/support/harness.ts) and killed by pid.
+// scripts/faults/crash-loop: kill -9 at random and at aimed moments, restart, check. Loopback only,
+// bounded in rounds and time; every process is started by us (test/support/harness.ts) and killed
+// by pid.
 //
 // Each round: SENDERS concurrent signed callbacks (RATE requests/s in all) against dist/roomhook with
 // durability = "fsync" and two targets on local sinks: "sink" answers 200, "strict" answers 422 to

@@ -1,5 +1,6 @@
-// scripts/faults/disk-full: disk faults against dist/roomhook under concurrent signed load. Loopback only;
-// bounded in cycles and time; the tmpfs is unmounted and every process stopped by pid at the end.
+// scripts/faults/disk-full: disk faults against dist/roomhook under concurrent signed load.
+// Loopback only; bounded in cycles and time; the tmpfs is unmounted and every process stopped by
+// pid at the end.
 //
 // Phase A, a real full disk: data_dir on a small tmpfs (mount -t tmpfs -o size=SIZE_MB; needs root).
 // Each cycle fills it (a filler file leaves a random 256 KiB..2 MiB, the journal eats the rest), keeps

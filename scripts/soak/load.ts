@@ -1,5 +1,5 @@
-// Rate-limited HTTP/1.1 load generator for scripts/soak/soak (wrk has no rate limit and Debian has no
-// wrk2). Loopback only, bounded in time, self-stopping.
+// Rate-limited HTTP/1.1 load generator for scripts/soak/soak (wrk has no rate limit and Debian has
+// no wrk2). Loopback only, bounded in time, self-stopping.
 //
 //   bun scripts/soak/load.ts --url URL --rate R --duration S [--connections N] [--sample S]
 //                            [--rooms N] [--timeout-ms MS]

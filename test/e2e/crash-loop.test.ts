@@ -1,7 +1,8 @@
-// The fast subset of scripts/faults/crash-loop (RELIABILITY.md, "crash consistency"): 8 rounds, two of each
-// kind (random kill, kill inside a segment roll, kill inside a cursor save, kill inside a multi-MiB
-// write), against dist/roomhook, with both targets ("sink" and the dead-lettering "strict"). The
-// seed is printed; rerun a failure with `SEED=<seed> ROUNDS=8 scripts/faults/crash-loop`.
+// The fast subset of scripts/faults/crash-loop (RELIABILITY.md, "crash consistency"): 8 rounds, two
+// of each kind (random kill, kill inside a segment roll, kill inside a cursor save, kill inside a
+// multi-MiB write), against dist/roomhook, with both targets ("sink" and the dead-lettering
+// "strict"). The seed is printed; rerun a failure with
+// `SEED=<seed> ROUNDS=8 scripts/faults/crash-loop`.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cleanup, newSeed, requireBinary, runTool } from "./helpers.ts";
 

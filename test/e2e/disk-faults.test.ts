@@ -73,12 +73,12 @@ test.skipIf(!STRACE)("EIO injected into fdatasync of the running binary (every t
   expect(await diskFull({ CYCLES: "0", SEED: String(newSeed()), TMPFS: "0", EIO: "1", EIO_STEPS: "B1,B2", STRICT: "0" })).toEqual([]);
 });
 
-// Found by scripts/faults/disk-full, phase B3: a segment roll whose directory fsync failed left the new
-// (empty) file behind while the writer went on appending to the older segment when the next batch
-// fitted; readers ("a newer segment means this one is final") then skipped those events: never
-// delivered, not listed by /v1/events. Now a started roll must complete before anything more is
-// written: while the directory cannot be synced, callbacks get 503, and afterwards the roll goes to
-// the same file name.
+// Found by scripts/faults/disk-full, phase B3: a segment roll whose directory fsync failed left the
+// new (empty) file behind while the writer went on appending to the older segment when the next
+// batch fitted; readers ("a newer segment means this one is final") then skipped those events:
+// never delivered, not listed by /v1/events. Now a started roll must complete before anything more
+// is written: while the directory cannot be synced, callbacks get 503, and afterwards the roll goes
+// to the same file name.
 test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowledged afterwards are still delivered, listed and verified", async () => {
   requireBinary();
   const sink = new Sink();
@@ -117,10 +117,11 @@ test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowl
   }
 });
 
-// Found by scripts/faults/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte count of
-// FileHandle.write, which on a full disk comes back short without an error; a batch cut short was
-// taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery could drop
-// the dead letters after a short write. Now every byte is written or the batch fails and is cut.
+// Found by scripts/faults/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte
+// count of FileHandle.write, which on a full disk comes back short without an error; a batch cut
+// short was taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery
+// could drop the dead letters after a short write. Now every byte is written or the batch fails and
+// is cut.
 test.skipIf(!MOUNT)("a disk that fills up while events are dead-lettered: every refused event ends up a readable dead letter", async () => {
   requireBinary();
   const refuse = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 422 }) });
