@@ -1,4 +1,4 @@
-// Same-run baseline for scripts/bench-ingest: the cheapest possible HTTP answer.
+// Same-run baseline for scripts/bench/ingest: the cheapest possible HTTP answer.
 // Answers every request (any method, any path, including /healthz) with the
 // Tencent ack body, without reading or parsing the request body.
 //

@@ -1,4 +1,4 @@
-// scripts/bench-fanout: fan-out throughput, and what delivery costs the ingest. Loopback only;
+// scripts/bench/fanout: fan-out throughput, and what delivery costs the ingest. Loopback only;
 // every child is bounded in time and stopped by pid; nothing outlives the run.
 //
 //   1. deliveries/s: a journal of N events over R rooms is written first (with a cursor at 0), then
@@ -15,7 +15,7 @@ import type { Subprocess } from "bun";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
-import { freePort } from "../../test/e2e/helpers.ts";
+import { freePort } from "../../test/support/harness.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = process.env.ROOMHOOK ?? join(ROOT, "dist/roomhook");

@@ -1,4 +1,4 @@
-// Optional target of scripts/bench-ingest (ONLY=...,floor): the least a durable acknowledgement can
+// Optional target of scripts/bench/ingest (ONLY=...,floor): the least a durable acknowledgement can
 // cost on Bun. It does only what no callback receiver can skip: read the body, JSON.parse it, append
 // it to a file with group commit (one write and one fdatasync per batch, two syncs overlapping, as
 // roomhook does) and answer after the fdatasync. No query, no auth, no schema, no id, no dedupe, no

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034 # PICKED is read by the sourcing script
-# Shared by scripts/bench-ingest and scripts/bench-two-servers (sourced, not run).
+# Shared by scripts/bench/ingest and scripts/bench/two-servers (sourced, not run).
 
 # A free loopback port below the ephemeral range (nothing listening on it) -> $PICKED.
 # Not called in a subshell, so USED_PORTS remembers what this run already handed out: a port picked

@@ -1,4 +1,4 @@
--- wrk script for scripts/bench-ingest: POST unique, valid
+-- wrk script for scripts/bench/ingest: POST unique, valid
 -- Room.CallbackAfterMemberEnter callbacks, so that roomhook's dedupe
 -- (same body => same event id => not stored twice) never kicks in and every
 -- acknowledged request is a durable journal append.

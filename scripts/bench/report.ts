@@ -1,8 +1,8 @@
-// Turns the per-run TSV written by scripts/bench-ingest into the markdown report.
+// Turns the per-run TSV written by scripts/bench/ingest into the markdown report.
 //
 //   bun scripts/bench/report.ts results.tsv
 //
-// Env (all optional, set by bench-ingest): BENCH_CMD, BENCH_SETTINGS, BENCH_WRK, BENCH_ENV,
+// Env (all optional, set by scripts/bench/ingest): BENCH_CMD, BENCH_SETTINGS, BENCH_WRK, BENCH_ENV,
 // BENCH_FAILS (newline-separated problems found during the run).
 // Exit status: 0 every evaluable target met; 3 at least one target missed; 1 bad input.
 

@@ -1,5 +1,5 @@
-// Found by scripts/crash-loop (RELIABILITY.md): a kill -9 inside a dead-letter append (a batch of
-// big events is megabytes; the write goes out in pieces) leaves a torn last line in
+// Found by scripts/faults/crash-loop (RELIABILITY.md): a kill -9 inside a dead-letter append (a
+// batch of big events is megabytes; the write goes out in pieces) leaves a torn last line in
 // {data_dir}/dead-letters/<target>.jsonl. Without a cut at start-up the next dead letter was glued
 // onto the torn bytes:
 //   - that dead letter is unreadable: it is not listed by GET /v1/dead-letters/<name> and cannot be
@@ -12,7 +12,7 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { configText, enterBody, scanDeadLetters, scanJournal, sendSigned } from "../../scripts/faults/common.ts";
+import { configText, enterBody, scanDeadLetters, scanJournal, sendSigned } from "../support/harness.ts";
 import { cleanup, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 
 setDefaultTimeout(60_000);

@@ -1,5 +1,5 @@
 // Disk faults against dist/roomhook (RELIABILITY.md, "disk faults"): the fast subset of
-// scripts/disk-full, plus regression tests for the durability bugs it found (now fixed).
+// scripts/faults/disk-full, plus regression tests for the durability bugs it found (now fixed).
 //
 // Needs root (mount -t tmpfs) and strace (EIO injected into the running binary); each test is
 // skipped, loudly, where its tool is missing. test/e2e/callback.test.ts has the single-request
@@ -11,8 +11,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Sink, configText, enterBody, newSeed, scanDeadLetters, scanJournal, sendSigned } from "../../scripts/faults/common.ts";
-import { canMountTmpfs, diskFaults, hasStrace } from "../../scripts/faults/disk-full.ts";
+import { Sink, canMountTmpfs, configText, enterBody, hasStrace, newSeed, runTool, scanDeadLetters, scanJournal, sendSigned } from "../support/harness.ts";
 import { cleanup, requireBinary, runCli, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 
 setDefaultTimeout(60_000);
@@ -51,24 +50,35 @@ async function settled(rh: Roomhook, pred: (t: { cursor: number; inFlight: numbe
   }
 }
 
+/**
+ * scripts/faults/disk-full run as a process (test/ never imports scripts/: test/README.md) with
+ * `env`; its violations, from the JSON it writes to $RESULT.
+ */
+async function diskFull(env: Record<string, string>): Promise<string[]> {
+  const run = await runTool("scripts/faults/disk-full", env, 55_000);
+  const r = run.result as { violations: string[] } | null;
+  expect(r).not.toBeNull();
+  expect(run.code).toBe(r!.violations.length === 0 ? 0 : 1);
+  return r!.violations;
+}
+
 test.skipIf(!MOUNT)("a full tmpfs under concurrent load, twice (once with kill -9 and a restart on the full disk): 200 OK or 503 FAIL only, /readyz 503, nothing acknowledged lost, verify ok, self-recovery, fan-out catches up", async () => {
   requireBinary();
-  const r = await diskFaults({ cycles: 2, seed: process.env.SEED ? Number(process.env.SEED) : newSeed(), eio: false, strict: false, fullMs: 1000 });
-  expect(r.violations).toEqual([]);
+  const seed = process.env.SEED ? Number(process.env.SEED) : newSeed();
+  expect(await diskFull({ CYCLES: "2", SEED: String(seed), EIO: "0", STRICT: "0", FULL_MS: "1000" })).toEqual([]);
 });
 
 test.skipIf(!STRACE)("EIO injected into fdatasync of the running binary (every third call, then every call): failed syncs answer 503, never 200; nothing acknowledged lost; ready again by itself", async () => {
   requireBinary();
-  const r = await diskFaults({ cycles: 0, seed: newSeed(), tmpfs: false, eio: true, eioSteps: ["B1", "B2"], strict: false });
-  expect(r.violations).toEqual([]);
+  expect(await diskFull({ CYCLES: "0", SEED: String(newSeed()), TMPFS: "0", EIO: "1", EIO_STEPS: "B1,B2", STRICT: "0" })).toEqual([]);
 });
 
-// Found by scripts/disk-full, phase B3: a segment roll whose directory fsync failed left the new
-// (empty) file behind while the writer went on appending to the older segment when the next batch
-// fitted; readers ("a newer segment means this one is final") then skipped those events: never
-// delivered, not listed by /v1/events. Now a started roll must complete before anything more is
-// written: while the directory cannot be synced, callbacks get 503, and afterwards the roll goes to
-// the same file name.
+// Found by scripts/faults/disk-full, phase B3: a segment roll whose directory fsync failed left the
+// new (empty) file behind while the writer went on appending to the older segment when the next
+// batch fitted; readers ("a newer segment means this one is final") then skipped those events:
+// never delivered, not listed by /v1/events. Now a started roll must complete before anything more
+// is written: while the directory cannot be synced, callbacks get 503, and afterwards the roll goes
+// to the same file name.
 test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowledged afterwards are still delivered, listed and verified", async () => {
   requireBinary();
   const sink = new Sink();
@@ -107,10 +117,11 @@ test.skipIf(!STRACE)("a segment roll whose directory fsync fails: events acknowl
   }
 });
 
-// Found by scripts/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte count of
-// FileHandle.write, which on a full disk comes back short without an error; a batch cut short was
-// taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery could drop
-// the dead letters after a short write. Now every byte is written or the batch fails and is cut.
+// Found by scripts/faults/disk-full, phase A with STRICT=1: dead-letter writes ignored the byte
+// count of FileHandle.write, which on a full disk comes back short without an error; a batch cut
+// short was taken as durable (cursor moved on, lines truncated), and the rewrite after a redelivery
+// could drop the dead letters after a short write. Now every byte is written or the batch fails and
+// is cut.
 test.skipIf(!MOUNT)("a disk that fills up while events are dead-lettered: every refused event ends up a readable dead letter", async () => {
   requireBinary();
   const refuse = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 422 }) });

@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync } from "node:fs";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Server, TCPSocketListener } from "bun";
-import { configText, percentile, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "../../scripts/faults/common.ts";
+import { configText, percentile, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "../support/harness.ts";
 import { OK_ANSWER, cleanup, freePort, requireBinary, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 import { join } from "node:path";
 

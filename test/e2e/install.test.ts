@@ -1,7 +1,7 @@
-// scripts/install.sh (issue 4, item 1), run against the built binary into scratch roots (DESTDIR /
-// --root) only. It never touches the real /usr/local/bin, /etc or systemd: systemctl, useradd and
-// runuser are shadowed on PATH by stubs that record any call, and every test asserts none came.
-// .ci/systemd-check verifies the unit itself with systemd-analyze.
+// scripts/deploy/install.sh (issue 4, item 1), run against the built binary into scratch roots
+// (DESTDIR / --root) only. It never touches the real /usr/local/bin, /etc or systemd: systemctl,
+// useradd and runuser are shadowed on PATH by stubs that record any call, and every test asserts
+// none came. .ci/systemd-check verifies the unit itself with systemd-analyze.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -10,9 +10,9 @@ import { BIN, ROOT, childEnv, cleanup, requireBinary, tempDir } from "./helpers.
 
 setDefaultTimeout(30_000);
 
-const SCRIPT = join(ROOT, "scripts", "install.sh");
+const SCRIPT = join(ROOT, "scripts", "deploy", "install.sh");
 const EXAMPLE = join(ROOT, "examples", "roomhook.toml");
-const UNIT = join(ROOT, "scripts", "roomhook.service");
+const UNIT = join(ROOT, "scripts", "deploy", "roomhook.service");
 
 const P = {
   bin: "usr/local/bin/roomhook",

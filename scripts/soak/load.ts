@@ -1,7 +1,7 @@
-// Rate-limited HTTP/1.1 load generator for scripts/soak (wrk has no rate limit and Debian has no
-// wrk2). Loopback only, bounded in time, self-stopping.
+// Rate-limited HTTP/1.1 load generator for scripts/soak/soak (wrk has no rate limit and Debian has
+// no wrk2). Loopback only, bounded in time, self-stopping.
 //
-//   bun scripts/soak-load.ts --url URL --rate R --duration S [--connections N] [--sample S]
+//   bun scripts/soak/load.ts --url URL --rate R --duration S [--connections N] [--sample S]
 //                            [--rooms N] [--timeout-ms MS]
 //
 // Open model, as wrk2 does it: request i is *intended* at start + i/R, whatever happened before.
@@ -24,6 +24,7 @@
 // longest gap between two ticks in the window) tells such windows apart.
 
 import type { Socket } from "bun";
+import { Histo, pct, Window } from "./latency.ts";
 
 function arg(name: string, def?: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,43 +68,7 @@ function request(n: number): string {
   return `${head}Content-Length: ${body.length}\r\n\r\n${body}`; // ASCII: length = bytes
 }
 
-// ------------------------------------------------------------------ latency bookkeeping
-/** Log-bucketed histogram, 1 µs .. ~100 s at ~1 % resolution, for the whole-run percentiles. */
-class Histo {
-  private readonly b = new Float64Array(2000);
-  n = 0;
-  max = 0;
-  add(ms: number) {
-    const us = Math.max(1, ms * 1000);
-    this.b[Math.min(1999, Math.floor(Math.log(us) / Math.log(1.01)))]! += 1;
-    this.n++;
-    if (ms > this.max) this.max = ms;
-  }
-  pct(p: number): number {
-    if (this.n === 0) return NaN;
-    const want = Math.ceil((p / 100) * this.n);
-    let seen = 0;
-    for (let i = 0; i < this.b.length; i++) {
-      seen += this.b[i]!;
-      if (seen >= want) return Math.pow(1.01, i + 1) / 1000;
-    }
-    return this.max;
-  }
-}
-function pct(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-class Window {
-  lat: number[] = [];
-  svc: number[] = [];
-  ok = 0;
-  non2xx = 0;
-  errors = 0;
-  sent = 0;
-  scheduled = 0;
-  stall = 0; // longest gap between two ticks of this process's 1 ms ticker, ms
-}
+// ------------------------------------------------------------------ latency bookkeeping (latency.ts)
 let win = new Window();
 const all = new Histo();
 const allSvc = new Histo();

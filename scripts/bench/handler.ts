@@ -5,7 +5,7 @@
 // do not. No HTTP: createApp's handleCallback is driven with prebuilt Requests (not timed), 64 at
 // a time, against a real journal in durability = "write" under a temp dir.
 //
-//   bun scripts/bench-handler.ts [--base REV] [--rounds N] [--requests N]
+//   bun scripts/bench/handler.ts [--base REV] [--rounds N] [--requests N]
 //
 // --base defaults to HEAD (so it compares uncommitted changes). Prints the medians and the median of
 // the per-round ratios current/base. Resolution: two identical trees measure 0.96-1.01 with 21
@@ -24,11 +24,11 @@ const BASE = arg("base", "HEAD");
 const ROUNDS = Number(arg("rounds", "15"));
 const REQUESTS = Number(arg("requests", "30000"));
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || !Number.isInteger(REQUESTS) || REQUESTS < 64) {
-  console.error("usage: bun scripts/bench-handler.ts [--base REV] [--rounds N>=1] [--requests N>=64]");
+  console.error("usage: bun scripts/bench/handler.ts [--base REV] [--rounds N>=1] [--requests N>=64]");
   process.exit(2);
 }
 
-const repo = join(import.meta.dir, "..");
+const repo = join(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "roomhook-bench-handler-"));
 type Handler = (r: Request, server: null) => Promise<Response>;
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bun
 // Start-up of dist/roomhook to its first acknowledged callback, with an empty journal and with a
 // journal of EVENTS events (default 1,000,000), so "flat as the journal grows" is measured, not assumed.
-//   bun scripts/bench-startup.ts [--events N] [--runs N]
+//   bun scripts/bench/startup.ts [--events N] [--runs N]
 // Loopback only; every child is killed after its measurement.
 import { mkdtempSync, mkdirSync, rmSync, openSync, writeSync, closeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { envelopeHead, eventId } from "../src/journal/line.ts";
-import { segmentName } from "../src/journal/segments.ts";
-import { callbackUrl, exampleBody } from "../src/cli/send.ts";
-import { freePort } from "../test/e2e/helpers.ts";
+import { envelopeHead, eventId } from "../../src/journal/line.ts";
+import { segmentName } from "../../src/journal/segments.ts";
+import { callbackUrl, exampleBody } from "../../src/cli/send.ts";
+import { freePort } from "../../test/support/harness.ts";
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +17,7 @@ const arg = (name: string, def: number) => {
 };
 const EVENTS = arg("events", 1_000_000);
 const RUNS = arg("runs", 7);
-const BIN = join(import.meta.dir, "..", "dist", "roomhook");
+const BIN = join(import.meta.dir, "../..", "dist", "roomhook");
 const APP = 1400000000;
 const SEGMENT_BYTES = 134_217_728;
 

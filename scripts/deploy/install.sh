@@ -5,8 +5,8 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/install.sh [--binary PATH] [--root DIR] [--no-start]
-       scripts/install.sh --uninstall [--purge] [--root DIR]
+Usage: scripts/deploy/install.sh [--binary PATH] [--root DIR] [--no-start]
+       scripts/deploy/install.sh --uninstall [--purge] [--root DIR]
 
 Installs roomhook for systemd:
   /usr/local/bin/roomhook                  the binary (0755); replaced when it differs
@@ -37,11 +37,11 @@ EOF
 }
 
 die() { echo "install.sh: $*" >&2; exit 1; }
-usage_error() { echo "install.sh: $*" >&2; echo "Try: scripts/install.sh --help" >&2; exit 2; }
+usage_error() { echo "install.sh: $*" >&2; echo "Try: scripts/deploy/install.sh --help" >&2; exit 2; }
 say() { echo "  $*"; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
+repo=$(cd "$here/../.." && pwd)
 
 binary="$repo/dist/roomhook"
 destdir="${DESTDIR:-}"
@@ -77,7 +77,7 @@ UNIT_PATH=/etc/systemd/system/roomhook.service
 DATA_DIR=/var/lib/roomhook
 USER_NAME=roomhook
 EXAMPLE="$repo/examples/roomhook.toml"
-UNIT_SRC="$repo/scripts/roomhook.service"
+UNIT_SRC="$here/roomhook.service"
 
 real_system=no
 if [ -z "$destdir" ]; then real_system=yes; fi
@@ -167,7 +167,7 @@ if [ "$mode" = uninstall ]; then
   fi
   [ "$changed" = yes ] || say "nothing to remove: roomhook is not installed"
   echo
-  [ "$purge" = yes ] || [ ! -e "$destdir$CONF_DIR" ] || echo "Kept $destdir$CONF_DIR (remove it with: scripts/install.sh --uninstall --purge)."
+  [ "$purge" = yes ] || [ ! -e "$destdir$CONF_DIR" ] || echo "Kept $destdir$CONF_DIR (remove it with: scripts/deploy/install.sh --uninstall --purge)."
   [ ! -e "$destdir$DATA_DIR" ] || echo "Kept $destdir$DATA_DIR, your journal. Back it up or remove it yourself: rm -rf $destdir$DATA_DIR"
   if [ "$real_system" = yes ] && getent passwd "$USER_NAME" >/dev/null; then
     echo "Kept the system user $USER_NAME (it owns the data). Remove it with: userdel $USER_NAME"
