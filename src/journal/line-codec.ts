@@ -87,7 +87,7 @@ const HEAD_RE = new RegExp(
 );
 
 /** A JSON string literal (quotes included) as its value; a literal without escapes is just sliced. */
-export function unquote(quoted: string): string {
+function unquote(quoted: string): string {
   return quoted.includes("\\") ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
 }
 

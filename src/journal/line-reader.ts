@@ -49,11 +49,6 @@ export class JournalLineReader {
     return new JournalLineReader(dir, fromSeq, pos);
   }
 
-  /** Where the next scan starts; null before the first scan of a reader made with fromSeq. */
-  get position(): LinePos | null {
-    return this.seg ? { segment: this.seg, offset: this.offset } : null;
-  }
-
   /**
    * Visits complete lines in order with seq <= maxSeq, at most `maxLines`. Returns how many lines
    * were consumed (skipped ones included) and whether it stopped because of the visitor or maxSeq.
