@@ -1,7 +1,8 @@
 // `roomhook tail`: journal events as JSON lines, filtered; -f keeps following across segment rolls.
 import { existsSync } from "node:fs";
 import { journalDir, quarantineDir } from "../journal/journal.ts";
-import { JournalFollower } from "../journal/follow.ts";
+import { JournalLineReader } from "../journal/line-reader.ts";
+import { readEnvelope } from "../journal/line-codec.ts";
 import { globToRegExp } from "../journal/glob.ts";
 import { nonNegativeInt, parseFlags, str, UsageError } from "./args.ts";
 import { resolveDataDir } from "./data-dir.ts";
@@ -17,13 +18,7 @@ Usage: roomhook tail [--data-dir DIR] [-f] [--type GLOB] [--room ID] [--from-seq
   --limit N        stop after N events
   --quarantine     read the quarantine (authenticated but invalid callbacks) instead`;
 
-/** Cheap pre-filter on the envelope (which comes before "data"), so most lines are never parsed. */
-function envelopeField(line: string, name: string): string | null {
-  const end = line.indexOf(',"data":');
-  const m = new RegExp(`"${name}":("(?:[^"\\\\]|\\\\.)*"|null)`).exec(end >= 0 ? line.slice(0, end) : line);
-  if (!m || m[1] === "null") return null;
-  return JSON.parse(m[1]!) as string;
-}
+const BATCH = 10_000;
 
 export async function tailCommand(argv: string[], env: Record<string, string | undefined>, out = process.stdout): Promise<number> {
   const { flags, rest } = parseFlags(
@@ -46,24 +41,27 @@ export async function tailCommand(argv: string[], env: Record<string, string | u
   }
   const typeRe = str(flags, "type") ? globToRegExp(str(flags, "type")!) : null;
   const room = str(flags, "room");
-  const follower = new JournalFollower(dir, fromSeq);
+  // Lines without a seq are not events: starting at seq 1 at the lowest skips them.
+  const reader = JournalLineReader.fromSeq(dir, Math.max(1, fromSeq));
   let printed = 0;
   let stop = false;
   process.once("SIGINT", () => (stop = true));
   process.once("SIGTERM", () => (stop = true));
   while (!stop && printed < limit) {
-    const lines = follower.poll();
     let chunk = "";
-    for (const l of lines) {
-      const m = /^\{"seq":(\d+)/.exec(l.text);
-      if (!m || Number(m[1]) < fromSeq) continue;
-      if (typeRe && !typeRe.test(envelopeField(l.text, "type") ?? "")) continue;
-      if (room !== undefined && envelopeField(l.text, "roomId") !== room) continue;
-      chunk += `${l.text}\n`;
-      if (++printed >= limit) break;
-    }
+    const r = reader.scan(Infinity, BATCH, (text) => {
+      if (printed >= limit) return false;
+      if (typeRe || room !== undefined) {
+        const env = readEnvelope(text);
+        if (typeRe && !typeRe.test(env?.type ?? "")) return true;
+        if (room !== undefined && (env?.roomId ?? null) !== room) return true;
+      }
+      chunk += `${text}\n`;
+      printed++;
+      return true;
+    });
     if (chunk && !out.write(chunk)) await new Promise((r) => out.once("drain", r));
-    if (lines.length === 0) {
+    if (r.consumed === 0) {
       if (!flags.follow) break;
       await Bun.sleep(200);
     }

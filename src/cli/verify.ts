@@ -4,6 +4,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { journalDir, quarantineDir } from "../journal/journal.ts";
 import { listSegments } from "../journal/segments.ts";
 import { readSegment } from "../journal/reader.ts";
+import { parseLineSeq } from "../journal/line-codec.ts";
 import { parseFlags } from "./args.ts";
 import { resolveDataDir } from "./data-dir.ts";
 
@@ -45,18 +46,12 @@ export function verifyDir(dir: string): DirReport {
         problem(`${where}: torn last line (${line.text.length} bytes without a newline)`);
         continue;
       }
-      let seq: unknown;
-      try {
-        const v = JSON.parse(line.text);
-        seq = v && typeof v === "object" ? (v as { seq?: unknown }).seq : undefined;
-      } catch {
-        problem(`${where}: not valid JSON`);
+      const parsed = parseLineSeq(line.text);
+      if (!("seq" in parsed)) {
+        problem(`${where}: ${parsed.problem}`);
         continue;
       }
-      if (typeof seq !== "number" || !Number.isInteger(seq)) {
-        problem(`${where}: no integer seq`);
-        continue;
-      }
+      const seq = parsed.seq;
       if (first && seq < seg.firstSeq) problem(`${where}: seq ${seq} is below the segment's first seq ${seg.firstSeq}`);
       if (seq <= prev) problem(`${where}: seq ${seq} does not rise (previous ${prev})`);
       first = false;

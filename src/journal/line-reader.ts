@@ -1,10 +1,13 @@
-// A position-keeping reader over the journal's segments for the fan-out: it hands lines to a visitor
-// and moves past a line only when the visitor takes it, so a worker can stop at a bound (the last
-// committed seq, a full buffer) and continue later from exactly there. Lines below `fromSeq` are
-// skipped; a removed segment (retention) is passed over.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+// The one forward reader of the live journal: `roomhook tail` (with -f or without), the fan-out and
+// anything else that reads committed events from seq N on and then follows new ones (call scan again
+// later). It hands complete lines to a visitor and moves past a line only when the visitor takes it,
+// so a caller can stop at a bound (the last committed seq, a full buffer) and continue later from
+// exactly there. Lines below `fromSeq` are skipped without being decoded; a segment removed by
+// retention is passed over; bytes without a newline (a line still being written) are not handed out.
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { listSegments, segmentIndexFor, type SegmentInfo } from "./segments.ts";
-import { peekSeqId } from "./line.ts";
+import { LineCursor } from "./line-cursor.ts";
+import { seqAt } from "./line-codec.ts";
 
 const CHUNK = 256 * 1024;
 
@@ -15,6 +18,13 @@ export interface LinePos {
 
 /** Return false to leave the line unread (the next scan starts with it). */
 export type Visit = (text: string, seq: number, pos: LinePos) => boolean;
+
+interface Read {
+  consumed: number;
+  /** Stopped before the end of what the segment holds: the visitor, maxSeq or maxLines. */
+  stopped: boolean;
+  blocked: boolean;
+}
 
 export class JournalLineReader {
   private seg: SegmentInfo | null;
@@ -34,100 +44,76 @@ export class JournalLineReader {
     return new JournalLineReader(dir, fromSeq, null);
   }
 
-  /** Starts at a known line position (one this worker read before). */
+  /** Starts at a known line position (one this reader's owner read before). */
   static at(dir: string, pos: LinePos, fromSeq: number): JournalLineReader {
     return new JournalLineReader(dir, fromSeq, pos);
   }
 
   /**
    * Visits complete lines in order with seq <= maxSeq, at most `maxLines`. Returns how many lines
-   * were consumed (skipped ones included) and whether it stopped because of the visitor or a bound.
+   * were consumed (skipped ones included) and whether it stopped because of the visitor or maxSeq.
+   * Lines without a seq (not in the journal's layout) are consumed with seq 0, so skipped when
+   * fromSeq >= 1.
    */
   scan(maxSeq: number, maxLines: number, visit: Visit): { consumed: number; blocked: boolean } {
     let consumed = 0;
-    let segs: SegmentInfo[] | null = null;
-    let seg: SegmentInfo;
-    if (this.seg) seg = this.seg;
-    else {
-      segs = listSegments(this.dir);
-      if (segs.length === 0) return { consumed, blocked: false };
-      seg = this.seg = segs[segmentIndexFor(segs, this.fromSeq)]!;
+    // The segment list, when taken before the current segment was last read to its end.
+    let listing: SegmentInfo[] | null = null;
+    let seg = this.seg;
+    if (!seg) {
+      listing = listSegments(this.dir);
+      if (listing.length === 0) return { consumed, blocked: false };
+      seg = this.seg = listing[segmentIndexFor(listing, this.fromSeq)]!;
       this.offset = 0;
     }
-    let rechecked = false;
     for (;;) {
-      const r = this.readChunk(seg, maxSeq, maxLines - consumed, visit);
+      const listedBefore = listing !== null;
+      const r = this.read(seg, maxSeq, maxLines - consumed, visit);
       consumed += r.consumed;
-      if (r.blocked) return { consumed, blocked: true };
-      if (consumed >= maxLines) return { consumed, blocked: false };
-      if (r.consumed > 0 && !r.eof) continue;
-      // Nothing more here. A newer segment means this one is final (the writer rolled).
-      segs ??= listSegments(this.dir);
-      const cur = seg.firstSeq;
-      const next: SegmentInfo | undefined = segs.find((s) => s.firstSeq > cur);
-      if (!next) return { consumed, blocked: false };
-      // Re-check this one once: lines may have landed between the read and the listing. (Once: a
-      // final segment never grows, and bytes without a newline at its end are not a line.)
-      if (!rechecked && !r.missing && this.sizeOf(seg) > this.offset) {
-        rechecked = true;
+      if (r.stopped) return { consumed, blocked: r.blocked };
+      // At the end of what this segment holds. A newer segment means the writer rolled and never
+      // appends here again, but only a listing taken before the read proves the read saw the final
+      // bytes: lines may land between a read and a later listing. So list, then read once more.
+      const cur: number = seg.firstSeq;
+      if (!listedBefore) {
+        listing = listSegments(this.dir);
+        if (!listing.some((s) => s.firstSeq > cur)) return { consumed, blocked: false };
         continue;
       }
-      rechecked = false;
+      const next: SegmentInfo | undefined = listing!.find((s) => s.firstSeq > cur);
+      if (!next) return { consumed, blocked: false };
       seg = this.seg = next;
       this.offset = 0;
     }
   }
 
-  private sizeOf(seg: SegmentInfo): number {
-    try {
-      const fd = openSync(seg.path, "r");
-      try {
-        return fstatSync(fd).size;
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      return 0;
-    }
-  }
-
-  private readChunk(seg: SegmentInfo, maxSeq: number, maxLines: number, visit: Visit) {
+  private read(seg: SegmentInfo, maxSeq: number, maxLines: number, visit: Visit): Read {
+    if (maxLines <= 0) return { consumed: 0, stopped: true, blocked: false };
     let fd: number;
     try {
       fd = openSync(seg.path, "r");
-    } catch {
-      return { consumed: 0, blocked: false, eof: true, missing: true }; // removed by retention
+    } catch (e) {
+      // Removed by retention: nothing more here, the scan moves on. Any other failure stops this scan
+      // where it is (never skipping lines); the next scan tries again.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { consumed: 0, stopped: false, blocked: false };
+      return { consumed: 0, stopped: true, blocked: false };
     }
     let consumed = 0;
     try {
       const size = fstatSync(fd).size;
-      if (size <= this.offset) return { consumed, blocked: false, eof: true, missing: false };
-      let len = Math.min(CHUNK, size - this.offset);
-      let buf = Buffer.allocUnsafe(len);
-      len = readSync(fd, buf, 0, len, this.offset);
-      let nl = buf.indexOf(0x0a);
-      if (nl < 0 || nl >= len) {
-        if (len < CHUNK) return { consumed, blocked: false, eof: true, missing: false }; // a line still being written
-        // One line longer than the chunk: read it whole.
-        buf = Buffer.allocUnsafe(size - this.offset);
-        len = readSync(fd, buf, 0, buf.length, this.offset);
-        nl = buf.indexOf(0x0a);
-        if (nl < 0 || nl >= len) return { consumed, blocked: false, eof: true, missing: false };
-      }
-      let start = 0;
-      while (nl >= 0 && nl < len && consumed < maxLines) {
-        const text = buf.toString("utf8", start, nl);
-        const seq = peekSeqId(text)?.seq ?? 0;
-        if (seq > maxSeq) return { consumed, blocked: true, eof: false, missing: false };
-        if (seq >= this.fromSeq && !visit(text, seq, { segment: seg, offset: this.offset })) {
-          return { consumed, blocked: true, eof: false, missing: false };
+      if (size <= this.offset) return { consumed, stopped: false, blocked: false };
+      const lines = new LineCursor(fd, this.offset, size, Buffer.allocUnsafe(Math.min(CHUNK, size - this.offset)));
+      while (lines.next()) {
+        const seq = Math.max(0, seqAt(lines.buf, lines.start, lines.end));
+        if (seq > maxSeq) return { consumed, stopped: true, blocked: true };
+        if (seq >= this.fromSeq && !visit(lines.text(), seq, { segment: seg, offset: lines.offset })) {
+          return { consumed, stopped: true, blocked: true };
         }
         consumed++;
-        this.offset += nl + 1 - start;
-        start = nl + 1;
-        nl = buf.indexOf(0x0a, start);
+        this.offset = lines.after;
+        if (consumed >= maxLines) return { consumed, stopped: true, blocked: false };
       }
-      return { consumed, blocked: false, eof: this.offset >= size, missing: false };
+      return { consumed, stopped: false, blocked: false };
     } finally {
       closeSync(fd);
     }

@@ -5,6 +5,7 @@
 // Reads are async, so a long scan never holds up the callbacks on the same event loop.
 import { open, type FileHandle } from "node:fs/promises";
 import { listSegments, segmentIndexFor } from "./segments.ts";
+import { envelopeAt, headObjectAt, newEnvelopeSpans, seqAt, stringAt, stringIs } from "./line-codec.ts";
 
 export interface EventQuery {
   fromSeq: number;
@@ -32,37 +33,23 @@ interface Range {
 
 const SCAN_CHUNK = 1024 * 1024;
 const STREAM_CHUNK = 256 * 1024;
-const SEQ_PREFIX = Buffer.from('{"seq":');
-/** The envelope ends where the body starts; JSON.stringify escapes every quote inside values, so
- *  the first ',"data":' of a line is the real key (as in line.ts). */
-const DATA_KEY = Buffer.from(',"data":');
 
-/** The seq at the start of a line, read from the bytes; null when the line does not start as ours. */
-function lineSeq(b: Buffer, start: number, end: number): number | null {
-  if (end - start < SEQ_PREFIX.length + 1) return null;
-  for (let k = 0; k < SEQ_PREFIX.length; k++) if (b[start + k] !== SEQ_PREFIX[k]) return null;
-  let i = start + SEQ_PREFIX.length;
-  const first = i;
-  let v = 0;
-  while (i < end) {
-    const c = b[i]!;
-    if (c < 0x30 || c > 0x39) break;
-    v = v * 10 + (c - 0x30);
-    i++;
-  }
-  return i > first && i - first <= 15 ? v : null;
+/** A query's envelope test, on the bytes of a line: no string per line unless a type is asked for. */
+function envelopeFilter(q: EventQuery): ((b: Buffer, start: number, end: number) => boolean) | null {
+  if (!q.type && q.roomId === null) return null;
+  const room = q.roomId;
+  const roomLiteral = room === null ? null : Buffer.from(JSON.stringify(room));
+  const s = newEnvelopeSpans();
+  return (b, start, end) => {
+    if (!envelopeAt(b, start, end, s)) return headMatches(headObjectAt(b, start, end), q);
+    if (q.type && !q.type(stringAt(b, s.typeStart, s.typeEnd))) return false;
+    return room === null || (s.roomStart >= 0 && stringIs(b, s.roomStart, s.roomEnd, roomLiteral!, room));
+  };
 }
 
-function envelopeMatches(b: Buffer, start: number, end: number, q: EventQuery): boolean {
-  if (!q.type && q.roomId === null) return true;
-  const at = b.indexOf(DATA_KEY, start);
-  if (at < 0 || at > end) return false;
-  let env: { type?: unknown; roomId?: unknown };
-  try {
-    env = JSON.parse(`${b.toString("utf8", start, at)}}`) as typeof env;
-  } catch {
-    return false;
-  }
+/** For a line whose head is not in the layout (another key order): its parsed head. */
+function headMatches(env: Record<string, unknown> | null, q: EventQuery): boolean {
+  if (!env) return false;
   if (q.type && !(typeof env.type === "string" && q.type(env.type))) return false;
   return q.roomId === null || env.roomId === q.roomId;
 }
@@ -73,6 +60,7 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
   let lastMatch: number | null = null;
   const segs = listSegments(dir);
   let buf = Buffer.allocUnsafe(SCAN_CHUNK);
+  const matches = envelopeFilter(q);
   scan: for (let i = segs.length ? segmentIndexFor(segs, q.fromSeq) : 0; i < segs.length; i++) {
     const path = segs[i]!.path;
     let fh: FileHandle;
@@ -93,10 +81,10 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
         let start = 0;
         let nl = data.indexOf(0x0a);
         while (nl >= 0) {
-          const seq = lineSeq(data, start, nl);
-          if (seq !== null) {
+          const seq = seqAt(data, start, nl);
+          if (seq >= 0) {
             if (seq > q.maxSeq) break scan;
-            if (seq >= q.fromSeq && envelopeMatches(data, start, nl, q)) {
+            if (seq >= q.fromSeq && (!matches || matches(data, start, nl))) {
               const last = ranges.at(-1);
               // Adjacent lines become one range: fewer, larger reads in the second pass.
               if (last && last.path === path && last.offset + last.length === pos + start) last.length += nl + 1 - start;

@@ -1,7 +1,10 @@
-// Sequential reading of a segment directory, a line at a time, in bounded memory (chunks), starting
-// at the segment that holds `fromSeq`. Used by verify, tail and the admin queries.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+// Sequential reading of a segment file as it is now, a line at a time, in bounded memory, reporting
+// trailing bytes without a newline (a torn tail) as an incomplete line. Used where a torn tail must
+// be seen (verify, the dead-letter file) or a one-off pass is enough (replay). Following the live
+// journal is line-reader.ts's job.
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { listSegments, segmentIndexFor, type SegmentInfo } from "./segments.ts";
+import { LineCursor } from "./line-cursor.ts";
 
 export interface RawLine {
   segment: SegmentInfo;
@@ -17,28 +20,9 @@ export function* readSegment(seg: SegmentInfo): Generator<RawLine> {
   const fd = openSync(seg.path, "r");
   try {
     const size = fstatSync(fd).size;
-    let pos = 0;
-    let carry = Buffer.alloc(0);
-    let carryOffset = 0;
-    const buf = Buffer.allocUnsafe(CHUNK);
-    while (pos < size) {
-      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
-      if (n === 0) break;
-      let data = buf.subarray(0, n);
-      if (carry.length) data = Buffer.concat([carry, data]);
-      const base = carry.length ? carryOffset : pos;
-      let start = 0;
-      let nl = data.indexOf(0x0a, start);
-      while (nl >= 0) {
-        yield { segment: seg, offset: base + start, text: data.toString("utf8", start, nl), complete: true };
-        start = nl + 1;
-        nl = data.indexOf(0x0a, start);
-      }
-      carry = Buffer.from(data.subarray(start));
-      carryOffset = base + start;
-      pos += n;
-    }
-    if (carry.length) yield { segment: seg, offset: carryOffset, text: carry.toString("utf8"), complete: false };
+    const lines = new LineCursor(fd, 0, size, Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1))));
+    while (lines.next()) yield { segment: seg, offset: lines.offset, text: lines.text(), complete: true };
+    if (lines.after < size) yield { segment: seg, offset: lines.after, text: lines.rest().toString("utf8"), complete: false };
   } finally {
     closeSync(fd);
   }

@@ -2,7 +2,7 @@
 // gives the next seq; a torn tail (a crash mid-write, never acknowledged) is cut off and kept aside.
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
 import { fsyncDir, listSegments, type SegmentInfo } from "./segments.ts";
-import { parseIdBytes } from "./id-table.ts";
+import { parseLineSeq, SEQ_ID_HEAD_BYTES, seqIdAt } from "./line-codec.ts";
 
 export interface TailState {
   /** The segment appends continue in; null when the writer must create one named after nextSeq. */
@@ -51,12 +51,8 @@ function cutAside(fd: number, path: string, good: number, size: number): void {
 }
 
 function validLineSeq(buf: Buffer): number | null {
-  try {
-    const v = JSON.parse(buf.toString("utf8")) as { seq?: unknown };
-    return typeof v.seq === "number" && Number.isInteger(v.seq) ? v.seq : null;
-  } catch {
-    return null;
-  }
+  const r = parseLineSeq(buf.toString("utf8"));
+  return "seq" in r ? r.seq : null;
 }
 
 /**
@@ -117,25 +113,6 @@ export function cutTornTail(path: string): number {
   }
 }
 
-const SEQ_PREFIX = [...Buffer.from('{"seq":')];
-const ID_PREFIX = [...Buffer.from(',"id":"')];
-const HEAD_BYTES = 7 + 20 + 7 + 32;
-
-/**
- * Parses the line starting at `p`: its id into `out[off..]`, returning its seq; -1 when the line has
- * another shape.
- */
-function lineSeqId(buf: Buffer, p: number, out: Uint32Array, off: number): number {
-  // Byte loops, not Buffer.compare: a native call per line costs more than the comparison itself.
-  for (let k = 0; k < 7; k++) if (buf[p + k] !== SEQ_PREFIX[k]) return -1;
-  let q = p + 7;
-  let seq = 0;
-  while (q < buf.length && buf[q]! >= 48 && buf[q]! <= 57) seq = seq * 10 + (buf[q++]! - 48);
-  if (q + 7 + 32 > buf.length) return -1;
-  for (let k = 0; k < 7; k++) if (buf[q + k] !== ID_PREFIX[k]) return -1;
-  return parseIdBytes(buf, q + 7, out, off) ? seq : -1;
-}
-
 /**
  * The ids of the last `limit` events (only those with seq > `afterSeq`) as 4 words each, oldest
  * first, read backwards from the end without building a string per line: start-up cost depends on
@@ -148,7 +125,7 @@ export function recentIds(dir: string, limit: number, afterSeq = 0): { words: Ui
   const segs = listSegments(dir);
   const CHUNK = 4 * 1024 * 1024;
   const nls: number[] = [];
-  const scratch = Buffer.allocUnsafe(CHUNK + HEAD_BYTES); // one buffer for every chunk: no page faults per chunk
+  const scratch = Buffer.allocUnsafe(CHUNK + SEQ_ID_HEAD_BYTES); // one buffer for every chunk: no page faults per chunk
   let reachedOlder = false;
   for (let s = segs.length - 1; s >= 0 && slot > 0 && !reachedOlder; s--) {
     const fd = openSync(segs[s]!.path, "r");
@@ -159,14 +136,14 @@ export function recentIds(dir: string, limit: number, afterSeq = 0): { words: Ui
         const start = Math.max(0, end - CHUNK);
         // Newlines are searched in [start, end); the overlap past `end` holds the head of the line
         // that starts right at a chunk boundary.
-        const buf = readRange(fd, start, Math.min(size, end + HEAD_BYTES), scratch);
+        const buf = readRange(fd, start, Math.min(size, end + SEQ_ID_HEAD_BYTES), scratch);
         nls.length = 0;
         if (start === 0) nls.push(-1);
         for (let i = buf.indexOf(NL); i >= 0 && i < end - start; i = buf.indexOf(NL, i + 1)) nls.push(i);
         for (let k = nls.length - 1; k >= 0 && slot > 0; k--) {
           const p = nls[k]! + 1;
           if (start + p >= size) continue;
-          const seq = lineSeqId(buf, p, words, (slot - 1) * 4);
+          const seq = seqIdAt(buf, p, words, (slot - 1) * 4);
           if (seq < 0) continue;
           if (seq <= afterSeq) {
             reachedOlder = true;

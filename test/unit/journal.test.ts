@@ -9,7 +9,7 @@ import { recentIds, recoverTail } from "../../src/journal/recover.ts";
 import { listSegments, segmentName } from "../../src/journal/segments.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { readSnapshot, SNAPSHOT_HEADER_WORDS, snapshotPath, writeSnapshot } from "../../src/journal/dedupe-snapshot.ts";
-import { JournalFollower } from "../../src/journal/follow.ts";
+import { JournalLineReader } from "../../src/journal/line-reader.ts";
 import { verifyDir } from "../../src/cli/verify.ts";
 import { readLines, tempDir } from "../support/app.ts";
 
@@ -377,23 +377,33 @@ describe("dedupe snapshot", () => {
   });
 });
 
-describe("JournalFollower", () => {
+describe("JournalLineReader as a follower", () => {
+  /** Everything complete that is there now, as tail -f reads it. */
+  const poll = (r: JournalLineReader) => {
+    const out: string[] = [];
+    r.scan(Infinity, 10_000, (text) => {
+      out.push(text);
+      return true;
+    });
+    return out;
+  };
+
   test("hands out complete lines only and follows across rolls", async () => {
     const d = dir();
     const w = writer(d, 1024);
-    const f = new JournalFollower(d, 1);
-    expect(f.poll()).toEqual([]);
+    const f = JournalLineReader.fromSeq(d, 1);
+    expect(poll(f)).toEqual([]);
     for (let i = 0; i < 20; i++) await w.append(head(`id${i}`), '{"p":"' + "w".repeat(100) + '"}');
-    const seen = f.poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq);
+    const seen = poll(f).map((l) => (JSON.parse(l) as { seq: number }).seq);
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(listSegments(d).length).toBeGreaterThan(2);
     // a partial line is not handed out until it is complete
     const partial = '{"seq":21,"id":"par';
     appendFileSync(w.currentSegment.path, partial);
-    expect(f.poll()).toEqual([]);
+    expect(poll(f)).toEqual([]);
     truncateSync(w.currentSegment.path, statSync(w.currentSegment.path).size - partial.length);
     await w.append(head("id20"), "{}");
-    expect(f.poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq)).toEqual([21]);
+    expect(poll(f).map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([21]);
     await w.close();
   });
 
@@ -402,9 +412,10 @@ describe("JournalFollower", () => {
     const w = writer(d, 1024);
     for (let i = 0; i < 30; i++) await w.append(head(`id${i}`), '{"p":"' + "v".repeat(100) + '"}');
     await w.close();
-    const first = new JournalFollower(d, 25).poll().map((l) => (JSON.parse(l.text) as { seq: number }).seq);
+    const first = poll(JournalLineReader.fromSeq(d, 25)).map((l) => (JSON.parse(l) as { seq: number }).seq);
     expect(first[0]).toBeLessThanOrEqual(25);
     expect(first[0]).toBeGreaterThan(1);
+    expect(first[0]).toBe(25); // the lines before fromSeq in its segment are skipped
     expect(first).toContain(25);
     expect(first.at(-1)).toBe(30);
   });
