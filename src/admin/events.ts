@@ -3,6 +3,7 @@
 // whether the client has caught up.
 import { queryJournal, type EventQuery } from "../journal/query.ts";
 import { matchAny } from "../journal/glob.ts";
+import { jsonResponse } from "../http/json.ts";
 
 export const MAX_LIMIT = 10_000;
 const DEFAULT_LIMIT = 100;
@@ -54,7 +55,7 @@ export function eventsHandler(source: EventSource) {
   return async (request: Request): Promise<Response> => {
     const q = parseEventQuery(new URL(request.url).searchParams);
     if ("error" in q) {
-      return new Response(JSON.stringify(q), { status: 400, headers: { "content-type": "application/json" } });
+      return jsonResponse(400, q);
     }
     const head = source.headSeq();
     const r = await queryJournal(source.dir, { ...q, maxSeq: head });

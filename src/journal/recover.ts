@@ -1,7 +1,8 @@
 // Start-up recovery. Reads only the end of the journal, whatever its size: the last complete line
 // gives the next seq; a torn tail (a crash mid-write, never acknowledged) is cut off and kept aside.
 import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
-import { fsyncDir, listSegments, type SegmentInfo } from "./segments.ts";
+import { fsyncDir } from "../io/files.ts";
+import { listSegments, type SegmentInfo } from "./segments.ts";
 import { parseLineSeq, SEQ_ID_HEAD_BYTES, seqIdAt } from "./line-codec.ts";
 
 export interface TailState {

@@ -4,7 +4,8 @@
 // with a fresh mtime is only kept longer, never removed early. Its last seq is the next segment's
 // first seq minus one.
 import { statSync, unlinkSync } from "node:fs";
-import { fsyncDir, listSegments, type SegmentInfo } from "./segments.ts";
+import { fsyncDir } from "../io/files.ts";
+import { listSegments, type SegmentInfo } from "./segments.ts";
 
 export interface SegmentAge extends SegmentInfo {
   lastSeq: number;

@@ -46,6 +46,3 @@ export function segmentIndexFor(segs: SegmentInfo[], seq: number): number {
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
-
-// Kept here as well: the journal's modules import them with the segment helpers.
-export { fsyncDir, replaceFileSync } from "../io/files.ts";

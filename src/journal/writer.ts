@@ -3,9 +3,9 @@
 // latency and a busy one makes bigger batches. The fdatasync runs on the thread pool, so the event
 // loop keeps serving requests while the disk works.
 import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
-import { writeFullySync } from "../io/files.ts";
+import { fsyncDir, writeFullySync } from "../io/files.ts";
 import { join } from "node:path";
-import { ensureDir, fsyncDir, segmentName, type SegmentInfo } from "./segments.ts";
+import { ensureDir, segmentName, type SegmentInfo } from "./segments.ts";
 import { recoverTail } from "./recover.ts";
 import { renderLine } from "./line.ts";
 
