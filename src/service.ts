@@ -88,7 +88,10 @@ export class RoomhookService {
       await service.listener.stop(0);
       await service.fanout?.stop(0);
       await service.closeStores();
-      throw new ServiceError("cannot start the fan-out or the admin listener", { err: (e as Error).message, admin: config.admin.listen });
+      throw new ServiceError("cannot start the fan-out or the admin listener", {
+        err: (e as Error).message,
+        admin: config.admin.listen,
+      });
     }
     writePidFile(config.data_dir);
     service.retention = new RetentionTask({
@@ -107,7 +110,13 @@ export class RoomhookService {
     const qdir = quarantineDir(config.data_dir);
     const headSeq = () => journal.writer.headSeq;
     const quarantineHead = () => quarantine.headSeq;
-    const fanout = new Fanout(config.targets, { dataDir: config.data_dir, journalDir: jdir, headSeq, logger: this.deps.logger, observer: this.deps.metrics.delivery });
+    const fanout = new Fanout(config.targets, {
+      dataDir: config.data_dir,
+      journalDir: jdir,
+      headSeq,
+      logger: this.deps.logger,
+      observer: this.deps.metrics.delivery,
+    });
     this.fanout = fanout.start();
     this.deps.metrics.watch({
       journalDir: jdir,
@@ -152,12 +161,16 @@ export class RoomhookService {
     const { logger } = this.deps;
     const later = RESTART_ONLY.filter(([, get]) => get(next) !== get(this.config)).map(([name]) => name);
     if (later.length) logger.warn({ settings: later }, "these settings take effect only after a restart");
-    if (this.listener!.reload(next)) logger.info({ tls: Boolean(next.server.tls_cert) }, "TLS material reloaded; the old listener is draining");
+    if (this.listener!.reload(next))
+      logger.info({ tls: Boolean(next.server.tls_cert) }, "TLS material reloaded; the old listener is draining");
     this.app.ingest.update(next);
     logger.level = next.log.level;
     void this.fanout!.reconcile(next);
     this.config = next;
-    logger.info({ apps: next.apps.length, logLevel: next.log.level, targets: next.targets.map((t) => t.name) }, "configuration reloaded");
+    logger.info(
+      { apps: next.apps.length, logLevel: next.log.level, targets: next.targets.map((t) => t.name) },
+      "configuration reloaded",
+    );
   }
 
   /**
@@ -205,7 +218,8 @@ function openStores(config: Config, deps: ServiceDeps, committed: (records: numb
         committed(c.records);
       },
       onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
-      onError: (e) => logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
+      onError: (e) =>
+        logger.error({ err: e.message, errno: e.code }, "journal: write failed; answering 503 until it recovers"),
       onRecovered: () => logger.info("journal: writable again"),
     });
     const quarantine = new SegmentWriter({

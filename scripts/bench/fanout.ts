@@ -31,9 +31,12 @@ const work = mkdtempSync(join(tmpdir(), "roomhook-bench-fanout-"));
 const children = new Set<Subprocess>();
 const log = (m: string) => console.error(`[bench-fanout ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-
 function spawn(cmd: string[], maxS: number): Subprocess {
-  const p = Bun.spawn(["timeout", "-k", "5", String(maxS), ...cmd], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawn(["timeout", "-k", "5", String(maxS), ...cmd], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   children.add(p);
   void p.exited.then(() => children.delete(p));
   return p;
@@ -65,7 +68,8 @@ function sink(): { proc: Subprocess; url: string; port: number } {
 
 function toml(dataDir: string, port: number, adminPort: number, targets: { name: string; url: string }[]): string {
   let t = `data_dir = "${dataDir}"\n[server]\nlisten = "127.0.0.1:${port}"\n[[apps]]\nsdk_app_id = ${APP}\n[journal]\ndurability = "fsync"\n[admin]\nlisten = "127.0.0.1:${adminPort}"\n[log]\nlevel = "warn"\n`;
-  for (const x of targets) t += `[[targets]]\nname = "${x.name}"\nurl = "${x.url}"\nsecret = "${SECRET}"\nmax_in_flight = 64\ntimeout_ms = 5000\n`;
+  for (const x of targets)
+    t += `[[targets]]\nname = "${x.name}"\nurl = "${x.url}"\nsecret = "${SECRET}"\nmax_in_flight = 64\ntimeout_ms = 5000\n`;
   return t;
 }
 
@@ -80,20 +84,42 @@ async function roomhook(dataDir: string, targets: { name: string; url: string }[
 }
 
 async function targets(admin: string) {
-  return ((await (await fetch(`${admin}/v1/targets`)).json()) as { targets: { name: string; cursor: number; lag: number; state: string; delivered: number }[] }).targets;
+  return (
+    (await (await fetch(`${admin}/v1/targets`)).json()) as {
+      targets: { name: string; cursor: number; lag: number; state: string; delivered: number }[];
+    }
+  ).targets;
 }
 
 // ------------------------------------------------------------------ 1. deliveries per second
 async function deliveries(): Promise<{ rate: number; events: number; seconds: number }> {
   const dataDir = join(work, "deliver");
-  const writer = new SegmentWriter({ dir: join(dataDir, "journal"), durability: "write", segmentBytes: 128 << 20 }).open();
+  const writer = new SegmentWriter({
+    dir: join(dataDir, "journal"),
+    durability: "write",
+    segmentBytes: 128 << 20,
+  }).open();
   log(`writing ${EVENTS} events over ${ROOMS} rooms`);
   for (let i = 0; i < EVENTS; i += 5000) {
     const batch = [];
     for (let j = i; j < Math.min(EVENTS, i + 5000); j++) {
       const room = `rid-bench-${j % ROOMS}`;
       const body = `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"u${j}","RoomId":"${room}","MemberCount":2,"Type":"Enter","MemberList_Account":["u${j}"],"EventTime":${1700000000000 + j}}`;
-      batch.push(writer.append(envelopeHead({ id: j.toString(16).padStart(32, "0"), type: "Room.CallbackAfterMemberEnter", sdkAppId: APP, roomId: room, eventTime: 1700000000000 + j, receivedAt: new Date().toISOString(), clientIp: "127.0.0.1", optPlatform: "Web" }), body));
+      batch.push(
+        writer.append(
+          envelopeHead({
+            id: j.toString(16).padStart(32, "0"),
+            type: "Room.CallbackAfterMemberEnter",
+            sdkAppId: APP,
+            roomId: room,
+            eventTime: 1700000000000 + j,
+            receivedAt: new Date().toISOString(),
+            clientIp: "127.0.0.1",
+            optPlatform: "Web",
+          }),
+          body,
+        ),
+      );
     }
     await Promise.all(batch);
   }
@@ -123,11 +149,28 @@ async function deliveries(): Promise<{ rate: number; events: number; seconds: nu
 // ------------------------------------------------------------------ 2. ingest with targets attached
 async function wrk(url: string, secs: number): Promise<number> {
   const q = `SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web`;
-  const p = Bun.spawn(["timeout", "-k", "5", String(secs + 15), "wrk", "-t1", `-c${CONNECTIONS}`, `-d${secs}s`, "--timeout", "2s", "-s", join(ROOT, "scripts/bench/post.lua"), `${url}/callback?${q}`], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, BENCH_ROOMS: String(ROOMS) },
-  });
+  const p = Bun.spawn(
+    [
+      "timeout",
+      "-k",
+      "5",
+      String(secs + 15),
+      "wrk",
+      "-t1",
+      `-c${CONNECTIONS}`,
+      `-d${secs}s`,
+      "--timeout",
+      "2s",
+      "-s",
+      join(ROOT, "scripts/bench/post.lua"),
+      `${url}/callback?${q}`,
+    ],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, BENCH_ROOMS: String(ROOMS) },
+    },
+  );
   children.add(p);
   const out = await new Response(p.stdout).text();
   await p.exited;
@@ -143,7 +186,12 @@ async function ingest(mode: Mode, round: number) {
   const dataDir = join(work, `ingest-${mode}-${round}`);
   const sinks = mode === "two-healthy" ? [sink(), sink()] : [];
   for (const s of sinks) await waitHttp(s.url);
-  const t = mode === "two-healthy" ? sinks.map((s, i) => ({ name: `ok${i}`, url: s.url })) : mode === "one-down" ? [{ name: "down", url: `http://127.0.0.1:${freePort()}/hook` }] : [];
+  const t =
+    mode === "two-healthy"
+      ? sinks.map((s, i) => ({ name: `ok${i}`, url: s.url }))
+      : mode === "one-down"
+        ? [{ name: "down", url: `http://127.0.0.1:${freePort()}/hook` }]
+        : [];
   const rh = await roomhook(dataDir, t);
   await wrk(`http://127.0.0.1:${rh.port}`, 2);
   const rps = await wrk(`http://127.0.0.1:${rh.port}`, DURATION);
@@ -165,7 +213,10 @@ try {
       const x = await ingest(mode, r);
       res[mode].push(x.rps);
       log(`round ${r} ${mode}: ${x.rps.toFixed(0)} req/s ${JSON.stringify(x.targets)}`);
-      if (x.targets.length) notes.push(`round ${r} ${mode}: ${x.targets.map((t) => `${t.name} ${t.state}, lag ${t.lag} at the end of wrk`).join("; ")}`);
+      if (x.targets.length)
+        notes.push(
+          `round ${r} ${mode}: ${x.targets.map((t) => `${t.name} ${t.state}, lag ${t.lag} at the end of wrk`).join("; ")}`,
+        );
     }
   }
   const none = median(res.none);

@@ -37,19 +37,36 @@ async function handlerFrom(srcRoot: string, tag: string): Promise<Handler> {
   const { Journal } = await import(join(srcRoot, "journal/journal.ts"));
   const { SegmentWriter } = await import(join(srcRoot, "journal/writer.ts"));
   const dir = join(work, `data-${tag}`);
-  const journal = new Journal({ dir: join(dir, "journal"), durability: "write", segmentBytes: 1 << 30, dedupeWindow: 100_000 });
-  const quarantine = new SegmentWriter({ dir: join(dir, "quarantine"), durability: "write", segmentBytes: 1 << 30 }).open();
+  const journal = new Journal({
+    dir: join(dir, "journal"),
+    durability: "write",
+    segmentBytes: 1 << 30,
+    dedupeWindow: 100_000,
+  });
+  const quarantine = new SegmentWriter({
+    dir: join(dir, "quarantine"),
+    durability: "write",
+    segmentBytes: 1 << 30,
+  }).open();
   // The config fields the pipeline reads; the loader's defaults for everything else do not matter here.
-  const config = { server: { path: "/callback", allow_from: [], trust_proxy: false, max_body_bytes: 1 << 20 }, apps: [{ sdk_app_id: 1400000000, sign_window_s: 300 }] };
+  const config = {
+    server: { path: "/callback", allow_from: [], trust_proxy: false, max_body_bytes: 1 << 20 },
+    apps: [{ sdk_app_id: 1400000000, sign_window_s: 300 }],
+  };
   return createApp(config, { journal, quarantine, logger: pino({ level: "silent" }) }).handleCallback as Handler;
 }
 
-const URL_ = "http://127.0.0.1:1/callback?SdkAppid=1400000000&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web";
+const URL_ =
+  "http://127.0.0.1:1/callback?SdkAppid=1400000000&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json&ClientIP=127.0.0.1&OptPlatform=Web";
 let n = 0;
 function request(): Request {
   n++;
   const body = `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"bench-${n}","RoomId":"rid-${n % 16}","MemberCount":${(n % 50) + 1},"Type":"Enter","MemberList_Account":["bench-${n}"],"EventTime":${1764100000000 + n}}`;
-  return new Request(URL_, { method: "POST", body, headers: { "content-type": "application/json", "content-length": String(body.length) } });
+  return new Request(URL_, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", "content-length": String(body.length) },
+  });
 }
 
 /** Microseconds per request with 64 in flight; every answer must be the 200 ack. */
@@ -102,7 +119,9 @@ try {
   const rev = execFileSync("git", ["-C", repo, "rev-parse", "--short", BASE]).toString().trim();
   console.log(`base ${BASE} (${rev}): median ${median(b).toFixed(2)} us/request`);
   console.log(`current tree:    median ${median(c).toFixed(2)} us/request`);
-  console.log(`current/base: ${median(ratios).toFixed(3)} (median of ${ROUNDS} paired rounds of ${REQUESTS}; range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`);
+  console.log(
+    `current/base: ${median(ratios).toFixed(3)} (median of ${ROUNDS} paired rounds of ${REQUESTS}; range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -64,7 +64,9 @@ out.push(
     `loopback only.`,
 );
 out.push("");
-out.push("| target | req/s | p50 ms | p99 ms | server CPU (cores) | event loop busy % | RSS at end (MB) | rounds OK | non-2xx / socket errors | journal lines (acked ≤ lines ≤ sent) |");
+out.push(
+  "| target | req/s | p50 ms | p99 ms | server CPU (cores) | event loop busy % | RSS at end (MB) | rounds OK | non-2xx / socket errors | journal lines (acked ≤ lines ≤ sent) |",
+);
 out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
 const med: Record<string, { rps?: number; p50?: number; p99?: number }> = {};
 for (const t of present) {
@@ -127,18 +129,27 @@ if (present.includes("fsync") && present.includes("write")) {
 }
 if (present.includes("floor") && present.includes("constant")) {
   const rs = perRound("floor", "constant");
-  checks.push(`| floor / constant req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: what Bun allows) | |`);
+  checks.push(
+    `| floor / constant req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: what Bun allows) | |`,
+  );
 }
 if (present.includes("fsync") && present.includes("floor")) {
   const rs = perRound("fsync", "floor");
-  checks.push(`| fsync / floor req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: roomhook's own share) | |`);
+  checks.push(
+    `| fsync / floor req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info: roomhook's own share) | |`,
+  );
 }
 if (present.includes("write") && present.includes("constant")) {
   const rs = perRound("write", "constant");
-  checks.push(`| write / constant req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info) | |`);
+  checks.push(
+    `| write / constant req/s | ${fmt(median(rs))} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | (info) | |`,
+  );
 }
 if (present.includes("fsync")) {
-  const p99s = vals(rows.filter((r) => r.target === "fsync"), "p99_ms");
+  const p99s = vals(
+    rows.filter((r) => r.target === "fsync"),
+    "p99_ms",
+  );
   const v = median(p99s);
   checks.push(
     `| fsync p99 latency (ms) | ${fmt(v)} | ${p99s.map((x) => fmt(x)).join(", ") || "–"} | < ${GOALS.fsyncP99Ms} ms | ${verdict(v === undefined ? undefined : v < GOALS.fsyncP99Ms)} |`,
@@ -153,7 +164,9 @@ if (checks.length > 0) {
 
 out.push("<details><summary>per-round results</summary>");
 out.push("");
-out.push("| round | target | req/s | p50 ms | p99 ms | requests | acked (2xx, incl. warm-up) | sent | server CPU | event loop busy % | event loop waiting for a CPU % | machine busy % | steal % | RSS kB | peak RSS kB | journal | quarantine | exit | status | note |");
+out.push(
+  "| round | target | req/s | p50 ms | p99 ms | requests | acked (2xx, incl. warm-up) | sent | server CPU | event loop busy % | event loop waiting for a CPU % | machine busy % | steal % | RSS kB | peak RSS kB | journal | quarantine | exit | status | note |",
+);
 out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
 for (const r of rows) {
   out.push(

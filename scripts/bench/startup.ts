@@ -47,7 +47,16 @@ function makeJournal(dataDir: string, events: number): number {
     }
     const body = exampleBody("Room.CallbackAfterMemberEnter", 1_700_000_000_000 + seq);
     const id = eventId(APP, "Room.CallbackAfterMemberEnter", Buffer.from(body)).hex;
-    const head = envelopeHead({ id, type: "Room.CallbackAfterMemberEnter", sdkAppId: APP, roomId: "rid-123", eventTime: 1_700_000_000_000 + seq, receivedAt: new Date().toISOString(), clientIp: "127.0.0.1", optPlatform: "Web" });
+    const head = envelopeHead({
+      id,
+      type: "Room.CallbackAfterMemberEnter",
+      sdkAppId: APP,
+      roomId: "rid-123",
+      eventTime: 1_700_000_000_000 + seq,
+      receivedAt: new Date().toISOString(),
+      clientIp: "127.0.0.1",
+      optPlatform: "Web",
+    });
     chunk += `{"seq":${seq},${head}${body}}\n`;
     if (chunk.length > 1 << 20) flush();
   }
@@ -58,10 +67,19 @@ function makeJournal(dataDir: string, events: number): number {
 
 async function once(dataDir: string): Promise<number> {
   const port = freePort();
-  const url = callbackUrl(`http://127.0.0.1:${port}/callback`, { sdkAppId: String(APP), command: "Room.CallbackAfterMemberEnter", clientIp: "127.0.0.1", optPlatform: "Web", requestTime: 0 });
+  const url = callbackUrl(`http://127.0.0.1:${port}/callback`, {
+    sdkAppId: String(APP),
+    command: "Room.CallbackAfterMemberEnter",
+    clientIp: "127.0.0.1",
+    optPlatform: "Web",
+    requestTime: 0,
+  });
   const body = exampleBody("Room.CallbackAfterMemberEnter", Date.now() + Math.floor(Math.random() * 1e6));
   const t0 = performance.now();
-  const child = Bun.spawn([BIN, "--listen", `127.0.0.1:${port}`, "--sdk-app-id", String(APP), "--data-dir", dataDir, "--log-level", "warn"], { stdout: "ignore", stderr: "inherit" });
+  const child = Bun.spawn(
+    [BIN, "--listen", `127.0.0.1:${port}`, "--sdk-app-id", String(APP), "--data-dir", dataDir, "--log-level", "warn"],
+    { stdout: "ignore", stderr: "inherit" },
+  );
   try {
     for (;;) {
       if (performance.now() - t0 > 10_000) throw new Error("no acknowledgement within 10 s");
@@ -84,7 +102,9 @@ const big = mkdtempSync(join(tmpdir(), "rh-start-big-"));
 try {
   const t = performance.now();
   const bytes = makeJournal(big, EVENTS);
-  console.error(`made a journal of ${EVENTS} events, ${(bytes / 1e6).toFixed(0)} MB, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  console.error(
+    `made a journal of ${EVENTS} events, ${(bytes / 1e6).toFixed(0)} MB, in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
   const a: number[] = [];
   const b: number[] = [];
   const c: number[] = [];
@@ -99,14 +119,17 @@ try {
     // the previous run stopped cleanly and left a snapshot
     b.push(await once(big));
   }
-  const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+  const fmt = (xs: number[]) =>
+    `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
   console.log(`| journal | start-up to first 200 over ${RUNS} runs |`);
   console.log(`|---|---|`);
   console.log(`| empty | ${fmt(a)} |`);
   const big_ = `${EVENTS.toLocaleString("en")} events (${(bytes / 1e6).toFixed(0)} MB, ${Math.ceil(bytes / SEGMENT_BYTES)} segments)`;
   console.log(`| ${big_}, after a clean stop (dedupe snapshot) | ${fmt(b)} |`);
   console.log(`| ${big_}, after a crash (no snapshot: tail scan of 100,000 lines) | ${fmt(c)} |`);
-  console.log(`ratio big/empty: clean ${(median(b) / median(a)).toFixed(2)}, crash ${(median(c) / median(a)).toFixed(2)}`);
+  console.log(
+    `ratio big/empty: clean ${(median(b) / median(a)).toFixed(2)}, crash ${(median(c) / median(a)).toFixed(2)}`,
+  );
 } finally {
   rmSync(empty, { recursive: true, force: true });
   rmSync(big, { recursive: true, force: true });

@@ -16,7 +16,18 @@ import {
   type Roomhook,
 } from "../../test/support/harness.ts";
 import type { Trap } from "./crash-kill.ts";
-import { adminOf, adminTargets, configFor, KINDS, strictRefuses, type Crash, type Loop, type Round, type RoundResult, type TargetState } from "./crash-round.ts";
+import {
+  adminOf,
+  adminTargets,
+  configFor,
+  KINDS,
+  strictRefuses,
+  type Crash,
+  type Loop,
+  type Round,
+  type RoundResult,
+  type TargetState,
+} from "./crash-round.ts";
 
 /** Signed callbacks, some of them repeats of acknowledged ones, until the process dies. */
 export async function runLoad(L: Loop, R: Round, cur: Roomhook, trap: Trap): Promise<void> {
@@ -39,7 +50,10 @@ export async function runLoad(L: Loop, R: Round, cur: Roomhook, trap: Trap): Pro
         repeat = true;
       } else {
         room = `cl-r${R.round}-s${s}-n${i}`;
-        body = R.kind === "torn" ? enterBody(room, { Pad: "p".repeat(256 * 1024 + Math.floor(L.rand() * 256 * 1024)) }) : enterBody(room);
+        body =
+          R.kind === "torn"
+            ? enterBody(room, { Pad: "p".repeat(256 * 1024 + Math.floor(L.rand() * 256 * 1024)) })
+            : enterBody(room);
       }
       try {
         const a = await sendSigned(cur.base, body);
@@ -49,7 +63,8 @@ export async function runLoad(L: Loop, R: Round, cur: Roomhook, trap: Trap): Pro
             ackedList.push(room);
             R.ackedNow++;
           }
-        } else R.violation(`callback answered ${a.status} ${a.text.slice(0, 100)} (not 200 OK and not a dead connection)`);
+        } else
+          R.violation(`callback answered ${a.status} ${a.text.slice(0, 100)} (not 200 OK and not a dead connection)`);
       } catch {
         R.cutOff++; // the process died under this request: never acknowledged
       }
@@ -70,7 +85,8 @@ async function pollLiveCursors(R: Round, admin: string): Promise<void> {
   while (!R.killed) {
     try {
       const st = await adminTargets(admin);
-      for (const t of st.targets) if (t.cursor > st.headSeq) R.violation(`live cursor of ${t.name} ${t.cursor} ahead of headSeq ${st.headSeq}`);
+      for (const t of st.targets)
+        if (t.cursor > st.headSeq) R.violation(`live cursor of ${t.name} ${t.cursor} ahead of headSeq ${st.headSeq}`);
     } catch {}
     await Bun.sleep(100);
   }
@@ -80,10 +96,12 @@ async function pollLiveCursors(R: Round, admin: string): Promise<void> {
 export function inspectCrash(L: Loop, R: Round): Crash {
   const { dataDir, names } = L;
   const pre = scanJournal(dataDir);
-  if (pre.bad.length) R.violation(`complete lines that do not parse before recovery: ${pre.bad.slice(0, 2).join(" | ")}`);
+  if (pre.bad.length)
+    R.violation(`complete lines that do not parse before recovery: ${pre.bad.slice(0, 2).join(" | ")}`);
   const newest = pre.segments.at(-1);
   const tornElsewhere = pre.torn.filter((t) => t.file !== join(dataDir, "journal", newest?.name ?? ""));
-  if (tornElsewhere.length) R.violation(`torn line in a segment that is not the newest: ${tornElsewhere.map((t) => t.file).join(", ")}`);
+  if (tornElsewhere.length)
+    R.violation(`torn line in a segment that is not the newest: ${tornElsewhere.map((t) => t.file).join(", ")}`);
   const emptySegment = newest !== undefined && newest.bytes === 0;
   const cursorTmpLeft = names.some((n) => existsSync(join(dataDir, "cursors", `${n}.json.tmp`)));
   const deadLetterTornTail = L.strict !== null && scanDeadLetters(dataDir, "strict").tornTail > 0;
@@ -96,7 +114,8 @@ export function inspectCrash(L: Loop, R: Round): Crash {
     else {
       if (n === "sink") cursorAtKill = c.seq;
       if (c.seq > preLast) R.violation(`cursor of ${n} ${c.seq} ahead of the journal's last complete line ${preLast}`);
-      if (c.seq < (L.lastCursor.get(n) ?? 0)) R.violation(`cursor of ${n} moved back: ${L.lastCursor.get(n)} -> ${c.seq}`);
+      if (c.seq < (L.lastCursor.get(n) ?? 0))
+        R.violation(`cursor of ${n} moved back: ${L.lastCursor.get(n)} -> ${c.seq}`);
       L.lastCursor.set(n, Math.max(L.lastCursor.get(n) ?? 0, c.seq));
     }
   }
@@ -108,7 +127,10 @@ export async function restart(L: Loop, R: Round): Promise<Roomhook | null> {
   const isLast = R.round === L.rounds - 1;
   const nextKind = KINDS[(R.round + 1) % KINDS.length]!;
   try {
-    return await startRoomhook({ dataDir: L.dataDir, tomlText: configFor(L.dataDir, isLast ? R.kind : nextKind, L.targets) });
+    return await startRoomhook({
+      dataDir: L.dataDir,
+      tomlText: configFor(L.dataDir, isLast ? R.kind : nextKind, L.targets),
+    });
   } catch (e) {
     R.violation(`restart failed: ${(e as Error).message.slice(0, 500)}`);
     return null;
@@ -122,8 +144,10 @@ export async function checkRecovery(L: Loop, R: Round, next: Roomhook, crash: Cr
   if (ver.code !== 0) R.violation(`roomhook verify exit ${ver.code}: ${ver.stdout.slice(0, 600)}`);
 
   const post = scanJournal(dataDir);
-  if (post.bad.length || post.torn.length) R.violation(`after recovery: ${post.bad.length} bad line(s), ${post.torn.length} torn tail(s)`);
-  if (crash.pre.torn.length && post.tornFilesKept <= crash.pre.tornFilesKept) R.violation("a torn tail was cut without being kept aside");
+  if (post.bad.length || post.torn.length)
+    R.violation(`after recovery: ${post.bad.length} bad line(s), ${post.torn.length} torn tail(s)`);
+  if (crash.pre.torn.length && post.tornFilesKept <= crash.pre.tornFilesKept)
+    R.violation("a torn tail was cut without being kept aside");
   checkJournalLayout(post, dataDir, R.violation);
   // no id twice; every acknowledged event exactly once, byte for byte
   const byId = new Map<string, number>();
@@ -152,7 +176,8 @@ export async function checkRecovery(L: Loop, R: Round, next: Roomhook, crash: Cr
 async function checkNumbering(L: Loop, R: Round, next: Roomhook, N: number): Promise<void> {
   const { dataDir } = L;
   const listening = next.logs.find((l) => l.msg === "roomhook listening")!;
-  if (listening.nextSeq !== N + 1) R.violation(`restart reports nextSeq ${String(listening.nextSeq)}, journal ends at ${N}`);
+  if (listening.nextSeq !== N + 1)
+    R.violation(`restart reports nextSeq ${String(listening.nextSeq)}, journal ends at ${N}`);
   const probeRoom = `cl-r${R.round}-probe`;
   const probeBody = enterBody(probeRoom);
   const pa = await sendSigned(next.base, probeBody);
@@ -160,7 +185,8 @@ async function checkNumbering(L: Loop, R: Round, next: Roomhook, N: number): Pro
   else {
     L.acked.set(probeRoom, { body: probeBody, round: R.round });
     const last = scanJournal(dataDir).lines.at(-1);
-    if (last?.roomId !== probeRoom || last.seq !== N + 1) R.violation(`first event after the restart got seq ${last?.seq} (${last?.roomId}), expected ${N + 1}`);
+    if (last?.roomId !== probeRoom || last.seq !== N + 1)
+      R.violation(`first event after the restart got seq ${last?.seq} (${last?.roomId}), expected ${N + 1}`);
   }
   const thisRound = [...L.acked].filter(([, a]) => a.round === R.round);
   for (let k = 0; k < 3 && thisRound.length; k++) {
@@ -169,7 +195,8 @@ async function checkNumbering(L: Loop, R: Round, next: Roomhook, N: number): Pro
     if (r.status !== 200) R.violation(`repeat after restart answered ${r.status}`);
   }
   const afterRepeats = scanJournal(dataDir).lines.length;
-  if (afterRepeats !== N + 1) R.violation(`repeats of acknowledged events were stored again (${afterRepeats - N - 1} extra)`);
+  if (afterRepeats !== N + 1)
+    R.violation(`repeats of acknowledged events were stored again (${afterRepeats - N - 1} extra)`);
 }
 
 /**
@@ -186,14 +213,18 @@ export async function checkDelivery(L: Loop, R: Round, next: Roomhook): Promise<
     await Bun.sleep(25);
     st = await adminTargets(admin);
   }
-  if (!caughtUp()) R.violation(`delivery did not catch up within 30 s: head ${st.headSeq}, ${st.targets.map((t) => `${t.name} cursor ${t.cursor}`).join(", ")}`);
+  if (!caughtUp())
+    R.violation(
+      `delivery did not catch up within 30 s: head ${st.headSeq}, ${st.targets.map((t) => `${t.name} cursor ${t.cursor}`).join(", ")}`,
+    );
   const final = scanJournal(dataDir);
   const journalIds = new Map(final.lines.map((l) => [l.id, { seq: l.seq, roomId: l.roomId }]));
   let undelivered = 0;
   for (const [id, { seq }] of journalIds) {
     const got = sink.received.get(id);
     if (!got) undelivered++;
-    else if (got.some((s) => s !== seq)) R.violation(`event ${id} (seq ${seq}) was delivered with another seq: ${got.join(",")}`);
+    else if (got.some((s) => s !== seq))
+      R.violation(`event ${id} (seq ${seq}) was delivered with another seq: ${got.join(",")}`);
   }
   if (undelivered) R.violation(`${undelivered} journal event(s) never delivered to "sink"`);
   let phantom = 0;
@@ -202,19 +233,30 @@ export async function checkDelivery(L: Loop, R: Round, next: Roomhook): Promise<
   if (L.strict) await checkStrict(L, R, journalIds, st.targets, admin);
   for (const n of L.names) {
     const c = readCursor(dataDir, n);
-    if (c && !("error" in c) && c.seq > final.lines.length) R.violation(`saved cursor of ${n} ${c.seq} ahead of the journal (${final.lines.length})`);
+    if (c && !("error" in c) && c.seq > final.lines.length)
+      R.violation(`saved cursor of ${n} ${c.seq} ahead of the journal (${final.lines.length})`);
   }
 }
 
 /** "strict": each journal event delivered or a readable dead letter, and the admin API agrees. */
-async function checkStrict(L: Loop, R: Round, journalIds: Map<string, { seq: number; roomId: string | null }>, targets: TargetState[], admin: string): Promise<void> {
+async function checkStrict(
+  L: Loop,
+  R: Round,
+  journalIds: Map<string, { seq: number; roomId: string | null }>,
+  targets: TargetState[],
+  admin: string,
+): Promise<void> {
   const dl = scanDeadLetters(L.dataDir, "strict");
   R.deadLetters = dl.ids.size;
   // A damaged line stays in the file: report each one once, in the round that made it.
   const fresh = dl.bad.filter((b) => !L.knownBadDeadLetters.has(b));
   for (const b of fresh) L.knownBadDeadLetters.add(b);
-  if (fresh.length) R.violation(`${fresh.length} new unreadable line(s) in dead-letters/strict.jsonl (a dead letter glued to a torn one), e.g. ${fresh[0]!.slice(0, 120)}`);
-  if (dl.tornTail) R.violation(`dead-letters/strict.jsonl ends in a torn line (${dl.tornTail} bytes) after catching up`);
+  if (fresh.length)
+    R.violation(
+      `${fresh.length} new unreadable line(s) in dead-letters/strict.jsonl (a dead letter glued to a torn one), e.g. ${fresh[0]!.slice(0, 120)}`,
+    );
+  if (dl.tornTail)
+    R.violation(`dead-letters/strict.jsonl ends in a torn line (${dl.tornTail} bytes) after catching up`);
   let lost = 0;
   let wronglyRefused = 0;
   for (const [id, { roomId }] of journalIds) {
@@ -229,16 +271,24 @@ async function checkStrict(L: Loop, R: Round, journalIds: Map<string, { seq: num
     let listed = 0;
     let total = -1;
     for (let from = 0; ; ) {
-      const page = (await (await fetch(`${admin}/v1/dead-letters/strict?from=${from}&limit=1000`)).json()) as { total: number; next: number | null; entries: unknown[] };
+      const page = (await (await fetch(`${admin}/v1/dead-letters/strict?from=${from}&limit=1000`)).json()) as {
+        total: number;
+        next: number | null;
+        entries: unknown[];
+      };
       listed += page.entries.length;
       total = page.total;
       if (page.next === null || page.next === undefined || page.entries.length === 0) break;
       from = page.next;
     }
     const tgt = targets.find((t) => t.name === "strict")!;
-    if (listed !== total || total !== tgt.deadLetters) R.violation(`admin API: ${listed} dead-letter entries listed, total ${total}, target count ${tgt.deadLetters}`);
+    if (listed !== total || total !== tgt.deadLetters)
+      R.violation(`admin API: ${listed} dead-letter entries listed, total ${total}, target count ${tgt.deadLetters}`);
   } catch (e) {
-    if (!L.adminDeadLettersBroken) R.violation(`admin API GET /v1/dead-letters/strict no longer answers valid JSON: ${(e as Error).message.slice(0, 120)}`);
+    if (!L.adminDeadLettersBroken)
+      R.violation(
+        `admin API GET /v1/dead-letters/strict no longer answers valid JSON: ${(e as Error).message.slice(0, 120)}`,
+      );
     L.adminDeadLettersBroken = true;
   }
 }
@@ -274,7 +324,12 @@ export function finishRound(L: Loop, R: Round, crash: Crash): void {
 }
 
 function summary(r: RoundResult): string {
-  const flags = [r.tornTail ? "torn tail" : "", r.emptySegment ? "empty new segment" : "", r.cursorTmpLeft ? "cursor tmp left" : "", r.deadLetterTornTail ? "torn dead letter" : ""]
+  const flags = [
+    r.tornTail ? "torn tail" : "",
+    r.emptySegment ? "empty new segment" : "",
+    r.cursorTmpLeft ? "cursor tmp left" : "",
+    r.deadLetterTornTail ? "torn dead letter" : "",
+  ]
     .filter(Boolean)
     .join(", ");
   return (

@@ -92,7 +92,8 @@ function killOnGrowth(L: Loop, R: Round, trap: Trap): void {
       try {
         size = seg ? statSync(seg).size : 0;
       } catch {}
-      if (size - (seg === seg0 ? start : 0) >= grow) trap.kill(`newest segment grew past +${(grow / 1048576).toFixed(1)} MiB (size ${size}) after ${trap.since()}`);
+      if (size - (seg === seg0 ? start : 0) >= grow)
+        trap.kill(`newest segment grew past +${(grow / 1048576).toFixed(1)} MiB (size ${size}) after ${trap.since()}`);
       else await Bun.sleep(0);
     }
   })();

@@ -37,7 +37,16 @@ import { join } from "node:path";
 import { cleanup, newSeed, rng, Sink, startRoomhook, tempDir } from "../../test/support/harness.ts";
 import { armKill } from "./crash-kill.ts";
 import { checkDelivery, checkRecovery, finishRound, inspectCrash, restart, runLoad } from "./crash-check.ts";
-import { configFor, KINDS, strictRefuses, targetsFor, type Loop, type Round, type RoundKind, type RoundResult } from "./crash-round.ts";
+import {
+  configFor,
+  KINDS,
+  strictRefuses,
+  targetsFor,
+  type Loop,
+  type Round,
+  type RoundKind,
+  type RoundResult,
+} from "./crash-round.ts";
 
 export { KINDS, type RoundKind, type RoundResult };
 
@@ -108,7 +117,18 @@ export async function crashLoop(o: CrashLoopOptions): Promise<CrashLoopResult> {
 export async function runRound(L: Loop, round: number): Promise<boolean> {
   const kind = KINDS[round % KINDS.length]!;
   const v: string[] = [];
-  const R: Round = { round, kind, t0: performance.now(), v, violation: (s) => v.push(s), killed: false, trigger: "", cutOff: 0, ackedNow: 0, deadLetters: 0 };
+  const R: Round = {
+    round,
+    kind,
+    t0: performance.now(),
+    v,
+    violation: (s) => v.push(s),
+    killed: false,
+    trigger: "",
+    cutOff: 0,
+    ackedNow: 0,
+    deadLetters: 0,
+  };
   if (round % L.epoch === 0) await newEpoch(L, round, kind);
   const cur = L.rh!;
   const trap = armKill(L, R, cur);
@@ -142,7 +162,6 @@ async function newEpoch(L: Loop, round: number, kind: RoundKind): Promise<void> 
   L.strict?.received.clear();
   L.rh = await startRoomhook({ dataDir: L.dataDir, tomlText: configFor(L.dataDir, kind, L.targets) });
 }
-
 
 /** The totals over every round, and their line. */
 function totalsOf(L: Loop): Record<string, number> {

@@ -86,14 +86,35 @@ export interface Crash {
 export const strictRefuses = (roomId: string | null) => roomId !== null && /0$/.test(roomId);
 
 export function targetsFor(sink: Sink, strict: Sink | null): TargetToml[] {
-  const t: TargetToml[] = [{ name: "sink", url: sink.url, max_in_flight: 16, timeout_ms: 5000, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 2000] }];
-  if (strict) t.push({ name: "strict", url: strict.url, max_in_flight: 16, timeout_ms: 5000, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 2000] });
+  const t: TargetToml[] = [
+    {
+      name: "sink",
+      url: sink.url,
+      max_in_flight: 16,
+      timeout_ms: 5000,
+      retry_delays_ms: [20, 50, 100, 200, 500, 1000, 2000],
+    },
+  ];
+  if (strict)
+    t.push({
+      name: "strict",
+      url: strict.url,
+      max_in_flight: 16,
+      timeout_ms: 5000,
+      retry_delays_ms: [20, 50, 100, 200, 500, 1000, 2000],
+    });
   return t;
 }
 
 export function configFor(dataDir: string, kind: RoundKind, targets: TargetToml[]): string {
-  const journal = { durability: "fsync", segment_bytes: kind === "roll" ? 4096 : kind === "torn" ? 64 * 1024 * 1024 : 65536 };
-  return configText({ data_dir: dataDir, journal, server: { listen: "127.0.0.1:0", max_body_bytes: 1024 * 1024 } }, targets);
+  const journal = {
+    durability: "fsync",
+    segment_bytes: kind === "roll" ? 4096 : kind === "torn" ? 64 * 1024 * 1024 : 65536,
+  };
+  return configText(
+    { data_dir: dataDir, journal, server: { listen: "127.0.0.1:0", max_body_bytes: 1024 * 1024 } },
+    targets,
+  );
 }
 
 export interface TargetState {

@@ -38,13 +38,11 @@ export interface DiskFaultResult {
   totals: Record<string, number>;
 }
 
-
 /** The options with every default filled in. */
 export type DiskFaultSettings = Required<Omit<DiskFaultOptions, "log">>;
 
 export const strictRefuses = (roomId: string | null) => roomId !== null && /0$/.test(roomId);
 const FAIL_503 = /^\{"ActionStatus":"FAIL","ErrorInfo":"[^"]+","ErrorCode":50301\}$/;
-
 
 /** The answers of one run of load, by room. */
 export class Ledger {
@@ -61,7 +59,8 @@ export class Ledger {
     } else if (status === 503 && FAIL_503.test(text)) {
       this.failed.add(room);
       this.answers.unavailable++;
-    } else if (this.violations.length < 20) this.violations.push(`answer ${status} ${text.slice(0, 120)} (only 200 OK or 503 FAIL 50301 are allowed)`);
+    } else if (this.violations.length < 20)
+      this.violations.push(`answer ${status} ${text.slice(0, 120)} (only 200 OK or 503 FAIL 50301 are allowed)`);
   }
 }
 
@@ -72,7 +71,15 @@ export interface Load {
 }
 
 /** SENDERS loops of unique signed callbacks (1..16 KiB of padding) until stopped. */
-export function load(rh: Roomhook, ledger: Ledger, tag: string, senders: number, rand: () => number, expectDeath = false, shaped = 0): Load {
+export function load(
+  rh: Roomhook,
+  ledger: Ledger,
+  tag: string,
+  senders: number,
+  rand: () => number,
+  expectDeath = false,
+  shaped = 0,
+): Load {
   let stopped = false;
   let firstFail = 0;
   const done = Promise.all(
@@ -92,7 +99,10 @@ export function load(rh: Roomhook, ledger: Ledger, tag: string, senders: number,
             await Bun.sleep(5); // Tencent would not hammer either
           }
         } catch (e) {
-          if (!expectDeath && rh.alive && ledger.violations.length < 20) ledger.violations.push(`connection failed while the process was alive: ${(e as Error).message.slice(0, 100)}`);
+          if (!expectDeath && rh.alive && ledger.violations.length < 20)
+            ledger.violations.push(
+              `connection failed while the process was alive: ${(e as Error).message.slice(0, 100)}`,
+            );
           if (!rh.alive || expectDeath) return;
         }
       }
@@ -129,7 +139,10 @@ async function caughtUp(rh: Roomhook, timeoutMs: number): Promise<string | null>
   let last = "";
   while (Date.now() < end) {
     try {
-      const st = (await (await fetch(`${admin}/v1/targets`)).json()) as { headSeq: number; targets: { name: string; cursor: number; inFlight: number; lag: number }[] };
+      const st = (await (await fetch(`${admin}/v1/targets`)).json()) as {
+        headSeq: number;
+        targets: { name: string; cursor: number; inFlight: number; lag: number }[];
+      };
       if (st.targets.every((t) => t.cursor === st.headSeq && t.inFlight === 0)) return null;
       last = `head ${st.headSeq}, ${st.targets.map((t) => `${t.name} cursor ${t.cursor}`).join(", ")}`;
     } catch (e) {
@@ -141,7 +154,13 @@ async function caughtUp(rh: Roomhook, timeoutMs: number): Promise<string | null>
 }
 
 /** The end-of-phase checks on a stopped service's data_dir. */
-async function checkData(dataDir: string, ledger: Ledger, sink: Sink, strict: Sink | null, violation: (s: string) => void): Promise<{ events: number; deadLetters: number }> {
+async function checkData(
+  dataDir: string,
+  ledger: Ledger,
+  sink: Sink,
+  strict: Sink | null,
+  violation: (s: string) => void,
+): Promise<{ events: number; deadLetters: number }> {
   const ver = await runCli(["verify", "--data-dir", dataDir]);
   if (ver.code !== 0) violation(`roomhook verify exit ${ver.code}: ${ver.stdout.slice(0, 400)}`);
   const j = scanJournal(dataDir);
@@ -161,7 +180,10 @@ async function checkData(dataDir: string, ledger: Ledger, sink: Sink, strict: Si
     const raws = byRoom.get(room);
     if (!raws || raws.length !== 1 || !raws[0]!.endsWith(`"data":${body}}`)) missing++;
   }
-  if (missing) violation(`${missing} of ${ledger.acked.size} acknowledged event(s) not in the journal exactly once, byte for byte`);
+  if (missing)
+    violation(
+      `${missing} of ${ledger.acked.size} acknowledged event(s) not in the journal exactly once, byte for byte`,
+    );
   const leaked = [...ledger.failed].filter((r) => byRoom.has(r));
   if (leaked.length) violation(`${leaked.length} event(s) answered 503 are in the journal, e.g. ${leaked[0]}`);
   const undelivered = j.lines.filter((l) => !sink.received.has(l.id));
@@ -173,15 +195,27 @@ async function checkData(dataDir: string, ledger: Ledger, sink: Sink, strict: Si
       const first = readFileSync(join(dataDir, "dead-letters", "sink.jsonl"), "utf8").split("\n")[0]!;
       why = `; first dead letter: ${JSON.stringify(first.slice(0, first.indexOf(',"event":')))}`;
     } catch {}
-    violation(`${undelivered.length} journal event(s) never delivered to "sink" (seq ${undelivered.slice(0, 8).map((l) => l.seq).join(", ")}), ${dead} of them dead-lettered${why}`);
+    violation(
+      `${undelivered.length} journal event(s) never delivered to "sink" (seq ${undelivered
+        .slice(0, 8)
+        .map((l) => l.seq)
+        .join(", ")}), ${dead} of them dead-lettered${why}`,
+    );
   }
   let deadLetters = 0;
   if (strict) {
     const dl = scanDeadLetters(dataDir, "strict");
     deadLetters = dl.ids.size;
-    if (dl.bad.length || dl.tornTail) violation(`dead-letters/strict.jsonl: ${dl.bad.length} unreadable line(s), torn tail ${dl.tornTail} bytes`);
+    if (dl.bad.length || dl.tornTail)
+      violation(`dead-letters/strict.jsonl: ${dl.bad.length} unreadable line(s), torn tail ${dl.tornTail} bytes`);
     const lost = j.lines.filter((l) => !strict.received.has(l.id) && !dl.ids.has(l.id));
-    if (lost.length) violation(`${lost.length} event(s) neither delivered to "strict" nor a readable dead letter (seq ${lost.slice(0, 8).map((l) => l.seq).join(", ")}${lost.length > 8 ? ", ..." : ""})`);
+    if (lost.length)
+      violation(
+        `${lost.length} event(s) neither delivered to "strict" nor a readable dead letter (seq ${lost
+          .slice(0, 8)
+          .map((l) => l.seq)
+          .join(", ")}${lost.length > 8 ? ", ..." : ""})`,
+      );
   }
   return { events: j.lines.length, deadLetters };
 }
@@ -212,8 +246,20 @@ export async function endPhase(
 }
 
 export function targetsFor(sink: Sink, strict: Sink | null): TargetToml[] {
-  const t: TargetToml[] = [{ name: "sink", url: sink.url, max_in_flight: 16, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000] }];
-  if (strict) t.push({ name: "strict", url: strict.url, max_in_flight: 16, retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000] });
+  const t: TargetToml[] = [
+    {
+      name: "sink",
+      url: sink.url,
+      max_in_flight: 16,
+      retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000],
+    },
+  ];
+  if (strict)
+    t.push({
+      name: "strict",
+      url: strict.url,
+      max_in_flight: 16,
+      retry_delays_ms: [20, 50, 100, 200, 500, 1000, 1000, 1000, 1000, 1000],
+    });
   return t;
 }
-

@@ -2,12 +2,31 @@
 // B2, B3 are described in disk-full.ts). strace is attached to the pid and detached after each step.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { configText, enterBody, sendSigned, Sink, startRoomhook, tempDir, type Roomhook } from "../../test/support/harness.ts";
-import { endPhase, Ledger, load, readyAgain, readyz, strictRefuses, targetsFor, type DiskFaultSettings } from "./disk-check.ts";
+import {
+  configText,
+  enterBody,
+  sendSigned,
+  Sink,
+  startRoomhook,
+  tempDir,
+  type Roomhook,
+} from "../../test/support/harness.ts";
+import {
+  endPhase,
+  Ledger,
+  load,
+  readyAgain,
+  readyz,
+  strictRefuses,
+  targetsFor,
+  type DiskFaultSettings,
+} from "./disk-check.ts";
 
 async function attachStrace(pid: number, syscall: string, when: string | null): Promise<ChildProcess> {
   const inject = `inject=${syscall}:error=EIO${when ? `:when=${when}` : ""}`;
-  const st = spawn("strace", ["-f", "-p", String(pid), "-e", `trace=${syscall}`, "-e", inject, "-o", "/dev/null"], { stdio: ["ignore", "ignore", "pipe"] });
+  const st = spawn("strace", ["-f", "-p", String(pid), "-e", `trace=${syscall}`, "-e", inject, "-o", "/dev/null"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   await new Promise<void>((resolve, reject) => {
     let err = "";
     const timer = setTimeout(() => reject(new Error(`strace did not attach: ${err}`)), 5000);
@@ -34,18 +53,58 @@ async function detachStrace(st: ChildProcess): Promise<void> {
   if (st.exitCode === null && st.signalCode === null) st.kill("SIGKILL");
 }
 
-export async function phaseEio(o: DiskFaultSettings, rand: () => number, log: (l: string) => void, violations: string[]) {
+export async function phaseEio(
+  o: DiskFaultSettings,
+  rand: () => number,
+  log: (l: string) => void,
+  violations: string[],
+) {
   const sink = new Sink();
   const strict = o.strict ? new Sink((ev) => (strictRefuses(ev.roomId) ? 422 : 200)) : null;
   const ledger = new Ledger();
   const dataDir = join(tempDir("eio"), "data");
-  const toml = configText({ data_dir: dataDir, journal: { durability: "fsync", segment_bytes: 16384 } }, targetsFor(sink, strict));
+  const toml = configText(
+    { data_dir: dataDir, journal: { durability: "fsync", segment_bytes: 16384 } },
+    targetsFor(sink, strict),
+  );
   let rh: Roomhook | null = await startRoomhook({ dataDir, tomlText: toml });
-  const steps: { name: string; syscall: string; when: string | null; ms: number; expectUnready: boolean; senders: number; shaped: number }[] = [
-    { name: "B1 every 3rd fdatasync fails (EIO)", syscall: "fdatasync", when: "2+3", ms: 1500, expectUnready: false, senders: Math.min(o.senders, 8), shaped: 0 },
-    { name: "B2 every fdatasync fails (EIO)", syscall: "fdatasync", when: null, ms: 1000, expectUnready: true, senders: Math.min(o.senders, 8), shaped: 0 },
+  const steps: {
+    name: string;
+    syscall: string;
+    when: string | null;
+    ms: number;
+    expectUnready: boolean;
+    senders: number;
+    shaped: number;
+  }[] = [
+    {
+      name: "B1 every 3rd fdatasync fails (EIO)",
+      syscall: "fdatasync",
+      when: "2+3",
+      ms: 1500,
+      expectUnready: false,
+      senders: Math.min(o.senders, 8),
+      shaped: 0,
+    },
+    {
+      name: "B2 every fdatasync fails (EIO)",
+      syscall: "fdatasync",
+      when: null,
+      ms: 1000,
+      expectUnready: true,
+      senders: Math.min(o.senders, 8),
+      shaped: 0,
+    },
     // One sequential sender: concurrent batches group small events with big ones and always roll.
-    { name: "B3 every fsync fails (EIO): segment rolls, cursor saves", syscall: "fsync", when: null, ms: 1500, expectUnready: true, senders: 0, shaped: 1 },
+    {
+      name: "B3 every fsync fails (EIO): segment rolls, cursor saves",
+      syscall: "fsync",
+      when: null,
+      ms: 1500,
+      expectUnready: true,
+      senders: 0,
+      shaped: 1,
+    },
   ];
   try {
     for (const s of steps.filter((x) => o.eioSteps.includes(x.name.slice(0, 2)))) {
@@ -95,4 +154,3 @@ export async function phaseEio(o: DiskFaultSettings, rand: () => number, log: (l
     strict?.stop();
   }
 }
-

@@ -28,8 +28,33 @@
 import { spawnSync } from "node:child_process";
 import { rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, configText, enterBody, hasStrace, newSeed, rng, sendSigned, Sink, spawnRoomhook, startRoomhook, tempDir, type Roomhook } from "../../test/support/harness.ts";
-import { endPhase, Ledger, load, readyAgain, readyz, strictRefuses, targetsFor, type DiskFaultOptions, type DiskFaultResult, type DiskFaultSettings, type Load } from "./disk-check.ts";
+import {
+  cleanup,
+  configText,
+  enterBody,
+  hasStrace,
+  newSeed,
+  rng,
+  sendSigned,
+  Sink,
+  spawnRoomhook,
+  startRoomhook,
+  tempDir,
+  type Roomhook,
+} from "../../test/support/harness.ts";
+import {
+  endPhase,
+  Ledger,
+  load,
+  readyAgain,
+  readyz,
+  strictRefuses,
+  targetsFor,
+  type DiskFaultOptions,
+  type DiskFaultResult,
+  type DiskFaultSettings,
+  type Load,
+} from "./disk-check.ts";
 import { phaseEio } from "./disk-eio.ts";
 
 export type { DiskFaultOptions, DiskFaultResult };
@@ -47,7 +72,6 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.exit(130);
   });
 }
-
 
 function free(dir: string): number {
   const s = statfsSync(dir);
@@ -71,7 +95,13 @@ interface TmpfsRun {
   rh: Roomhook | null;
 }
 
-async function phaseTmpfs(o: DiskFaultSettings, rand: () => number, log: (l: string) => void, violations: string[], notes: string[]) {
+async function phaseTmpfs(
+  o: DiskFaultSettings,
+  rand: () => number,
+  log: (l: string) => void,
+  violations: string[],
+  notes: string[],
+) {
   const mnt = tempDir("diskfull");
   const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${o.sizeMb}m`, "tmpfs", mnt], { encoding: "utf8" });
   if (r.status !== 0) {
@@ -82,7 +112,10 @@ async function phaseTmpfs(o: DiskFaultSettings, rand: () => number, log: (l: str
   const sink = new Sink();
   const strict = o.strict ? new Sink((ev) => (strictRefuses(ev.roomId) ? 422 : 200)) : null;
   const dataDir = join(mnt, "data");
-  const toml = configText({ data_dir: dataDir, journal: { durability: "fsync", segment_bytes: 1024 * 1024 } }, targetsFor(sink, strict));
+  const toml = configText(
+    { data_dir: dataDir, journal: { durability: "fsync", segment_bytes: 1024 * 1024 } },
+    targetsFor(sink, strict),
+  );
   const run: TmpfsRun = { o, rand, log, violations, notes, mnt, dataDir, toml, ledger: new Ledger(), rh: null };
   const ledger = run.ledger;
   try {
@@ -114,7 +147,9 @@ async function fullDiskCycle(run: TmpfsRun, c: number): Promise<boolean> {
   const headroom = Math.floor((0.25 + rand() * 1.75) * 1024 * 1024);
   const avail = free(mnt);
   if (avail <= headroom + 1024 * 1024) {
-    run.notes.push(`phase A: stopped after ${c} cycle(s): the journal has used the tmpfs (free ${avail} bytes); raise SIZE_MB for more cycles`);
+    run.notes.push(
+      `phase A: stopped after ${c} cycle(s): the journal has used the tmpfs (free ${avail} bytes); raise SIZE_MB for more cycles`,
+    );
     return false;
   }
   const filler = join(mnt, "filler.bin");
@@ -213,7 +248,9 @@ export async function diskFaults(opts: DiskFaultOptions): Promise<DiskFaultResul
   const rand = rng(o.seed);
   const violations: string[] = [];
   const notes: string[] = [];
-  log(`disk-full: seed ${o.seed}; phase A ${o.tmpfs ? `${o.cycles} cycle(s) on a ${o.sizeMb} MiB tmpfs` : "off"}; phase B (strace EIO) ${o.eio ? "on" : "off"}; targets sink${o.strict ? ", strict" : ""}`);
+  log(
+    `disk-full: seed ${o.seed}; phase A ${o.tmpfs ? `${o.cycles} cycle(s) on a ${o.sizeMb} MiB tmpfs` : "off"}; phase B (strace EIO) ${o.eio ? "on" : "off"}; targets sink${o.strict ? ", strict" : ""}`,
+  );
   try {
     if (o.tmpfs) await phaseTmpfs(o, rand, log, violations, notes);
     if (o.eio) await phaseEio(o, rand, log, violations);
@@ -242,4 +279,3 @@ if (import.meta.main) {
   if (process.env.RESULT) writeFileSync(process.env.RESULT, JSON.stringify(r));
   process.exit(r.violations.length === 0 ? 0 : 1);
 }
-

@@ -6,7 +6,11 @@ import { segments } from "./sample.ts";
 import { ID_CHECK_MAX } from "./verdict.ts";
 
 /** Exact removals from roomhook's own log ("journal retention: removed old segments"). */
-export function retentionFromLog(logFile: string): { removedByLog: number; retentionPasses: number; problems: string[] } {
+export function retentionFromLog(logFile: string): {
+  removedByLog: number;
+  retentionPasses: number;
+  problems: string[];
+} {
   const logLines = readFileSync(logFile, "utf8").split("\n").filter(Boolean);
   let removedByLog = 0;
   let retentionPasses = 0;
@@ -30,7 +34,10 @@ export function retentionFromLog(logFile: string): { removedByLog: number; reten
  * ids are counted up to ID_CHECK_MAX lines, to keep this process's memory bounded when a backlog kept
  * millions of events.)
  */
-export function journalOnDisk(jdir: string, names: string[]): { eventsRemoved: number; linesLeft: number; lastSeq: number; distinctIds: number } {
+export function journalOnDisk(
+  jdir: string,
+  names: string[],
+): { eventsRemoved: number; linesLeft: number; lastSeq: number; distinctIds: number } {
   const firstSeqLeft = names.length ? Number(names[0]!.slice(0, 20)) : NaN;
   const eventsRemoved = firstSeqLeft - 1;
   let linesLeft = 0;
@@ -53,6 +60,9 @@ export function journalOnDisk(jdir: string, names: string[]): { eventsRemoved: n
 
 export function quarantineLines(dataDir: string): number {
   let n = 0;
-  for (const name of segments(join(dataDir, "quarantine")).names) n += readFileSync(join(dataDir, "quarantine", name), "utf8").split("\n").filter(Boolean).length;
+  for (const name of segments(join(dataDir, "quarantine")).names)
+    n += readFileSync(join(dataDir, "quarantine", name), "utf8")
+      .split("\n")
+      .filter(Boolean).length;
   return n;
 }

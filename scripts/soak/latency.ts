@@ -18,7 +18,7 @@ export class Histo {
     let seen = 0;
     for (let i = 0; i < this.b.length; i++) {
       seen += this.b[i]!;
-      if (seen >= want) return Math.pow(1.01, i + 1) / 1000;
+      if (seen >= want) return 1.01 ** (i + 1) / 1000;
     }
     return this.max;
   }

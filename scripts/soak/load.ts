@@ -72,7 +72,16 @@ function request(n: number): string {
 let win = new Window();
 const all = new Histo();
 const allSvc = new Histo();
-const totals = { scheduled: 0, sent: 0, ok: 0, non2xx: 0, readErr: 0, connectErr: 0, timeouts: 0, statuses: {} as Record<string, number> };
+const totals = {
+  scheduled: 0,
+  sent: 0,
+  ok: 0,
+  non2xx: 0,
+  readErr: 0,
+  connectErr: 0,
+  timeouts: 0,
+  statuses: {} as Record<string, number>,
+};
 
 // ------------------------------------------------------------------ connections
 interface Conn {
@@ -233,7 +242,16 @@ const start = performance.now();
 const endAt = start + DURATION * 1000;
 const intervalMs = 1000 / RATE;
 for (let i = 0; i < CONNECTIONS; i++) {
-  const c: Conn = { id: i, sock: null, connecting: false, busy: false, intended: 0, sentAt: 0, buf: Buffer.alloc(0), pending: "" };
+  const c: Conn = {
+    id: i,
+    sock: null,
+    connecting: false,
+    busy: false,
+    intended: 0,
+    sentAt: 0,
+    buf: Buffer.alloc(0),
+    pending: "",
+  };
   conns.push(c);
   connect(c);
 }

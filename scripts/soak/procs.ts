@@ -5,7 +5,11 @@ import type { Subprocess } from "bun";
 
 const children = new Set<Subprocess>();
 
-export function spawn(cmd: string[], maxS: number, opts: { stdout?: "pipe" | number; stderr?: "pipe" | number; cpu?: string; pin?: boolean } = {}): Subprocess {
+export function spawn(
+  cmd: string[],
+  maxS: number,
+  opts: { stdout?: "pipe" | number; stderr?: "pipe" | number; cpu?: string; pin?: boolean } = {},
+): Subprocess {
   const pin = opts.pin && opts.cpu ? ["taskset", "-c", opts.cpu] : [];
   // `timeout` bounds every child even if this script is killed; it passes SIGTERM on.
   const p = Bun.spawn(["timeout", "-k", "5", String(Math.ceil(maxS)), ...pin, ...cmd], {

@@ -57,7 +57,14 @@ export async function startRoomhook(dataDir: string, name: string, sinkUrl: stri
   closeSync(out);
   await waitHttp(`http://127.0.0.1:${port}/healthz`, proc, name);
   const pid = await childPid(proc);
-  return { proc, pid, port, url: `http://127.0.0.1:${port}/callback?${QUERY}`, admin: `http://127.0.0.1:${adminPort}`, logFile };
+  return {
+    proc,
+    pid,
+    port,
+    url: `http://127.0.0.1:${port}/callback?${QUERY}`,
+    admin: `http://127.0.0.1:${adminPort}`,
+    logFile,
+  };
 }
 
 /** The soak's roomhook, once started (for the report when it dies under load). */

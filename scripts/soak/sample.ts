@@ -36,7 +36,9 @@ export interface Segs {
 export function segments(dir: string): Segs {
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => /^\d{20}\.jsonl$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /^\d{20}\.jsonl$/.test(n))
+      .sort();
   } catch {}
   let bytes = 0;
   for (const n of names) {
@@ -62,8 +64,11 @@ export async function scrape(admin: string): Promise<Map<string, Series>> {
   }
   return out;
 }
-export const metricSum = (m: Map<string, Series>, name: string, f: (l: Record<string, string>) => boolean = () => true) =>
-  (m.get(name) ?? []).filter((s) => f(s.labels)).reduce((a, s) => a + s.value, 0);
+export const metricSum = (
+  m: Map<string, Series>,
+  name: string,
+  f: (l: Record<string, string>) => boolean = () => true,
+) => (m.get(name) ?? []).filter((s) => f(s.labels)).reduce((a, s) => a + s.value, 0);
 export interface TargetStatus {
   name: string;
   state: string;
@@ -75,7 +80,10 @@ export interface TargetStatus {
   inFlight: number;
 }
 export async function target(admin: string): Promise<{ headSeq: number; t: TargetStatus }> {
-  const j = (await (await fetch(`${admin}/v1/targets`, { signal: AbortSignal.timeout(10_000) })).json()) as { headSeq: number; targets: TargetStatus[] };
+  const j = (await (await fetch(`${admin}/v1/targets`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+    headSeq: number;
+    targets: TargetStatus[];
+  };
   const t = j.targets.find((x) => x.name === "sink");
   if (!t) throw new Error("target sink missing from /v1/targets");
   return { headSeq: j.headSeq, t };
@@ -119,9 +127,41 @@ export interface Row {
   segments_removed: number;
 }
 export const COLS: (keyof Row)[] = [
-  "t_s", "phase", "target_rps", "scheduled", "sent", "completed", "rps", "ok", "non2xx", "errors", "p50_ms", "p90_ms", "p99_ms", "max_ms",
-  "svc_p99_ms", "backlog", "gen_stall_ms", "fsync_mean_ms", "batch_mean", "rss_mib", "heap_used_mib", "cpu_pct", "gen_cpu_pct", "segments", "journal_mib", "head_seq", "cursor", "lag", "delivered",
-  "delivered_rps", "failed_attempts", "dead_letters", "target_state", "segments_created", "segments_removed",
+  "t_s",
+  "phase",
+  "target_rps",
+  "scheduled",
+  "sent",
+  "completed",
+  "rps",
+  "ok",
+  "non2xx",
+  "errors",
+  "p50_ms",
+  "p90_ms",
+  "p99_ms",
+  "max_ms",
+  "svc_p99_ms",
+  "backlog",
+  "gen_stall_ms",
+  "fsync_mean_ms",
+  "batch_mean",
+  "rss_mib",
+  "heap_used_mib",
+  "cpu_pct",
+  "gen_cpu_pct",
+  "segments",
+  "journal_mib",
+  "head_seq",
+  "cursor",
+  "lag",
+  "delivered",
+  "delivered_rps",
+  "failed_attempts",
+  "dead_letters",
+  "target_state",
+  "segments_created",
+  "segments_removed",
 ];
 
 /** Takes the samples of one soak run: each a Row, written to soak.csv at once. */
@@ -131,7 +171,16 @@ export class Sampler {
   readonly seen = new Set<string>();
   /** The load generator's pid once it runs (its CPU is sampled too). */
   loaderPid = 0;
-  prev: { t: number; delivered: number; ticks: number; genTicks: number; wall: number; fsyncSum: number; fsyncN: number; records: number };
+  prev: {
+    t: number;
+    delivered: number;
+    ticks: number;
+    genTicks: number;
+    wall: number;
+    fsyncSum: number;
+    fsyncN: number;
+    records: number;
+  };
   readonly t0: number;
 
   constructor(
@@ -140,7 +189,16 @@ export class Sampler {
     private readonly jdir: string,
   ) {
     writeFileSync(CSV, COLS.join(",") + "\n");
-    this.prev = { t: 0, delivered: 0, ticks: cpuTicks(rh.pid), genTicks: NaN, wall: performance.now(), fsyncSum: 0, fsyncN: 0, records: 0 };
+    this.prev = {
+      t: 0,
+      delivered: 0,
+      ticks: cpuTicks(rh.pid),
+      genTicks: NaN,
+      wall: performance.now(),
+      fsyncSum: 0,
+      fsyncN: 0,
+      records: 0,
+    };
     this.t0 = performance.now();
   }
 
@@ -161,15 +219,32 @@ export class Sampler {
       t_s: +t.toFixed(2),
       phase,
       target_rps: phase === "load" ? rate : 0,
-      scheduled: 0, sent: 0, completed: 0, rps: 0, ok: 0, non2xx: 0, errors: 0,
-      p50_ms: NaN, p90_ms: NaN, p99_ms: NaN, max_ms: NaN, svc_p99_ms: NaN, backlog: 0, gen_stall_ms: NaN,
+      scheduled: 0,
+      sent: 0,
+      completed: 0,
+      rps: 0,
+      ok: 0,
+      non2xx: 0,
+      errors: 0,
+      p50_ms: NaN,
+      p90_ms: NaN,
+      p99_ms: NaN,
+      max_ms: NaN,
+      svc_p99_ms: NaN,
+      backlog: 0,
+      gen_stall_ms: NaN,
       ...w,
-      fsync_mean_ms: fsyncN > prev.fsyncN ? +((1000 * (fsyncSum - prev.fsyncSum)) / (fsyncN - prev.fsyncN)).toFixed(2) : NaN,
+      fsync_mean_ms:
+        fsyncN > prev.fsyncN ? +((1000 * (fsyncSum - prev.fsyncSum)) / (fsyncN - prev.fsyncN)).toFixed(2) : NaN,
       batch_mean: fsyncN > prev.fsyncN ? +((records - prev.records) / (fsyncN - prev.fsyncN)).toFixed(1) : NaN,
       rss_mib: +(rssKb(rh.pid) / 1024).toFixed(1),
       heap_used_mib: +(metricSum(mx, "roomhook_process_heap_used_bytes") / 1048576).toFixed(1),
-      cpu_pct: now - prev.wall > 500 ? +((100 * (ticks - prev.ticks)) / CLK_TCK / ((now - prev.wall) / 1000)).toFixed(0) : NaN,
-      gen_cpu_pct: now - prev.wall > 500 ? +((100 * (genTicks - prev.genTicks)) / CLK_TCK / ((now - prev.wall) / 1000)).toFixed(0) : NaN,
+      cpu_pct:
+        now - prev.wall > 500 ? +((100 * (ticks - prev.ticks)) / CLK_TCK / ((now - prev.wall) / 1000)).toFixed(0) : NaN,
+      gen_cpu_pct:
+        now - prev.wall > 500
+          ? +((100 * (genTicks - prev.genTicks)) / CLK_TCK / ((now - prev.wall) / 1000)).toFixed(0)
+          : NaN,
       segments: segs.names.length,
       journal_mib: +(segs.bytes / 1048576).toFixed(1),
       head_seq: tg.headSeq,
@@ -185,7 +260,12 @@ export class Sampler {
     };
     this.prev = { t, delivered: tg.t.delivered, ticks, genTicks, wall: now, fsyncSum, fsyncN, records };
     this.rows.push(row);
-    appendFileSync(CSV, COLS.map((c) => (typeof row[c] === "number" && !Number.isFinite(row[c] as number) ? "" : String(row[c]))).join(",") + "\n");
+    appendFileSync(
+      CSV,
+      COLS.map((c) => (typeof row[c] === "number" && !Number.isFinite(row[c] as number) ? "" : String(row[c]))).join(
+        ",",
+      ) + "\n",
+    );
     return row;
   }
 }

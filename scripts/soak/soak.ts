@@ -22,7 +22,6 @@
 // One function per phase below; beside it: settings.ts (env), procs.ts (children), roomhook.ts (its
 // config and start), sample.ts (the samples), verdict.ts (the verdict lines), plot.ts (gnuplot).
 
-
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
@@ -76,21 +75,32 @@ async function main(): Promise<number> {
 
   // 1. the sink
   const sinkPort = freePort();
-  const sink = spawn([process.execPath, join(ROOT, "scripts/bench/constant-server.ts"), String(sinkPort), String(bound)], bound + 10, { cpu: "0", pin: PIN });
+  const sink = spawn(
+    [process.execPath, join(ROOT, "scripts/bench/constant-server.ts"), String(sinkPort), String(bound)],
+    bound + 10,
+    { cpu: "0", pin: PIN },
+  );
   const sinkUrl = `http://127.0.0.1:${sinkPort}/hook`;
   await waitHttp(sinkUrl, sink, "sink");
 
   // 2. the probe
   const probe = RATE_ENV ? null : await runProbe(sinkUrl);
   const rate = probe ? Math.max(1, Math.floor(probe.rps * RATE_FRACTION)) : RATE_ENV;
-  if (probe) log(`probe: ${probe.rps.toFixed(0)} req/s max (wrk -c${CONNECTIONS}, ${PROBE_SECONDS} s, p99 ${probe.p99_ms} ms) -> soak rate ${rate} req/s (${RATE_FRACTION} x)`);
+  if (probe)
+    log(
+      `probe: ${probe.rps.toFixed(0)} req/s max (wrk -c${CONNECTIONS}, ${PROBE_SECONDS} s, p99 ${probe.p99_ms} ms) -> soak rate ${rate} req/s (${RATE_FRACTION} x)`,
+    );
 
   // 3. the soak
   const rh = await startRoomhook(DATA, "roomhook", sinkUrl, bound);
   running.soak = rh;
   const jdir = join(DATA, "journal");
-  log(`roomhook ${version} pid ${rh.pid} on ${rh.url.split("/callback")[0]}, admin ${rh.admin}; data ${DATA} (${fstype})`);
-  log(`soak: ${rate} req/s for ${DURATION} s, ${CONNECTIONS} connections, ${ROOMS} rooms; segment_bytes ${SEGMENT_BYTES}, retention_hours ${RETENTION_HOURS}; sample every ${SAMPLE} s`);
+  log(
+    `roomhook ${version} pid ${rh.pid} on ${rh.url.split("/callback")[0]}, admin ${rh.admin}; data ${DATA} (${fstype})`,
+  );
+  log(
+    `soak: ${rate} req/s for ${DURATION} s, ${CONNECTIONS} connections, ${ROOMS} rooms; segment_bytes ${SEGMENT_BYTES}, retention_hours ${RETENTION_HOURS}; sample every ${SAMPLE} s`,
+  );
   const sampler = new Sampler(rh, rate, jdir);
   await sampler.sample("idle", {});
   const load = await runLoad(sampler, rh, sink, rate);
@@ -99,7 +109,9 @@ async function main(): Promise<number> {
   const drain = await runDrain(sampler, jdir);
   const mx = await scrape(rh.admin);
   const last = sampler.rows.at(-1)!;
-  log(`drain: lag ${last.lag} ${Number.isFinite(drain.drainedAfter) ? `(0 after ${drain.drainedAfter.toFixed(1)} s)` : `after ${DRAIN_MAX} s`}; stopping roomhook`);
+  log(
+    `drain: lag ${last.lag} ${Number.isFinite(drain.drainedAfter) ? `(0 after ${drain.drainedAfter.toFixed(1)} s)` : `after ${DRAIN_MAX} s`}; stopping roomhook`,
+  );
 
   // 5. stop, verify, account
   const stopRc = await stop(rh.proc);
@@ -148,9 +160,16 @@ async function runProbe(sinkUrl: string): Promise<Probe> {
   await wrk(1); // warm-up
   const out = await wrk(PROBE_SECONDS);
   const rc = await stop(rh.proc);
-  const m = /WRK_RESULT .*?rps=([\d.]+).*?p99_ms=([\d.]+).*?non2xx=(\d+) connect_err=(\d+) read_err=(\d+) write_err=(\d+) timeout_err=(\d+)/.exec(out);
+  const m =
+    /WRK_RESULT .*?rps=([\d.]+).*?p99_ms=([\d.]+).*?non2xx=(\d+) connect_err=(\d+) read_err=(\d+) write_err=(\d+) timeout_err=(\d+)/.exec(
+      out,
+    );
   if (!m) setupFail(`the wrk probe gave no result:\n${out}`);
-  const probe = { rps: Number(m[1]), p99_ms: Number(m[2]), non2xx: Number(m[3]) + Number(m[4]) + Number(m[5]) + Number(m[6]) + Number(m[7]) };
+  const probe = {
+    rps: Number(m[1]),
+    p99_ms: Number(m[2]),
+    non2xx: Number(m[3]) + Number(m[4]) + Number(m[5]) + Number(m[6]) + Number(m[7]),
+  };
   if (probe.non2xx) setupFail(`the wrk probe saw ${probe.non2xx} non-2xx answers or socket errors:\n${out}`);
   if (rc !== 0) log(`probe roomhook exited ${rc} after SIGTERM`);
   rmSync(pdata, { recursive: true, force: true });
@@ -171,7 +190,22 @@ async function runLoad(sampler: Sampler, rh: Roomhook, sink: Subprocess, rate: n
   const sinkPid = await childPid(sink).catch(() => 0);
   const own0 = cpuTicks(rh.pid) + cpuTicks(sinkPid); // the loader starts at ~0
   const loader = spawn(
-    [process.execPath, join(ROOT, "scripts/soak/load.ts"), "--url", rh.url, "--rate", String(rate), "--duration", String(DURATION), "--connections", String(CONNECTIONS), "--sample", String(SAMPLE), "--rooms", String(ROOMS)],
+    [
+      process.execPath,
+      join(ROOT, "scripts/soak/load.ts"),
+      "--url",
+      rh.url,
+      "--rate",
+      String(rate),
+      "--duration",
+      String(DURATION),
+      "--connections",
+      String(CONNECTIONS),
+      "--sample",
+      String(SAMPLE),
+      "--rooms",
+      String(ROOMS),
+    ],
     DURATION + 60,
     { stdout: "pipe", stderr: "pipe", cpu: "0", pin: PIN },
   );
@@ -182,11 +216,13 @@ async function runLoad(sampler: Sampler, rh: Roomhook, sink: Subprocess, rate: n
   const loaderRc = await loader.exited;
   const sys1 = sysCpu();
   // prev.genTicks: the loader's CPU at the last load sample (it has exited by now)
-  const own1 = cpuTicks(rh.pid) + cpuTicks(sinkPid) + (Number.isFinite(sampler.prev.genTicks) ? sampler.prev.genTicks : 0);
+  const own1 =
+    cpuTicks(rh.pid) + cpuTicks(sinkPid) + (Number.isFinite(sampler.prev.genTicks) ? sampler.prev.genTicks : 0);
   const ncpu = navigator.hardwareConcurrency;
   const cpu: CpuShares = {
     // CPU taken by processes other than roomhook, the loader and the sink: noise (100 % = one core)
-    othersPct: (100 * Math.max(0, sys1.busy - sys0.busy - (own1 - own0))) / Math.max(1, (sys1.total - sys0.total) / ncpu),
+    othersPct:
+      (100 * Math.max(0, sys1.busy - sys0.busy - (own1 - own0))) / Math.max(1, (sys1.total - sys0.total) / ncpu),
     loadEndT: (performance.now() - sampler.t0) / 1000,
     machineBusy: (100 * (sys1.busy - sys0.busy)) / Math.max(1, sys1.total - sys0.total),
     machineSteal: (100 * (sys1.steal - sys0.steal)) / Math.max(1, sys1.total - sys0.total),
@@ -196,7 +232,8 @@ async function runLoad(sampler: Sampler, rh: Roomhook, sink: Subprocess, rate: n
   }
   const lagAtLoadEnd = sampler.rows.at(-1)!.lag;
   const loadRows = sampler.rows.filter((r) => r.phase === "load");
-  if (loadRows.length < 3) throw new Error(`only ${loadRows.length} load samples: the load generator failed (${OUT}/loader.jsonl)`);
+  if (loadRows.length < 3)
+    throw new Error(`only ${loadRows.length} load samples: the load generator failed (${OUT}/loader.jsonl)`);
   return { done, loaderRc, cpu, lagAtLoadEnd, loadRows };
 }
 
@@ -227,13 +264,26 @@ async function readWindows(sampler: Sampler, loader: Subprocess): Promise<Done> 
       if (j.final && (j.window_s as number) < SAMPLE / 2) continue; // the stub after the last full window
       const pick = (k: string) => (typeof j[k] === "number" ? (j[k] as number) : NaN);
       const r = await sampler.sample("load", {
-        scheduled: pick("scheduled"), sent: pick("sent"), completed: pick("completed"), rps: pick("rps"), ok: pick("ok"), non2xx: pick("non2xx"),
-        errors: pick("errors"), p50_ms: pick("p50_ms"), p90_ms: pick("p90_ms"), p99_ms: pick("p99_ms"), max_ms: pick("max_ms"), svc_p99_ms: pick("svc_p99_ms"),
-        backlog: pick("backlog"), gen_stall_ms: pick("gen_stall_ms"),
+        scheduled: pick("scheduled"),
+        sent: pick("sent"),
+        completed: pick("completed"),
+        rps: pick("rps"),
+        ok: pick("ok"),
+        non2xx: pick("non2xx"),
+        errors: pick("errors"),
+        p50_ms: pick("p50_ms"),
+        p90_ms: pick("p90_ms"),
+        p99_ms: pick("p99_ms"),
+        max_ms: pick("max_ms"),
+        svc_p99_ms: pick("svc_p99_ms"),
+        backlog: pick("backlog"),
+        gen_stall_ms: pick("gen_stall_ms"),
       });
       if (r.t_s - lastPrint >= 30 || sampler.rows.length <= 2) {
         lastPrint = r.t_s;
-        log(`t=${r.t_s.toFixed(0)}s ${r.rps} req/s p50 ${f2(r.p50_ms)} p99 ${f2(r.p99_ms)} ms (fsync ${f2(r.fsync_mean_ms)} ms x ${f1(r.batch_mean)}); RSS ${r.rss_mib} MiB; ${r.segments} segs ${r.journal_mib} MiB (created ${r.segments_created}, removed ${r.segments_removed}); lag ${r.lag} (${r.target_state}), ${r.delivered_rps} deliv/s`);
+        log(
+          `t=${r.t_s.toFixed(0)}s ${r.rps} req/s p50 ${f2(r.p50_ms)} p99 ${f2(r.p99_ms)} ms (fsync ${f2(r.fsync_mean_ms)} ms x ${f1(r.batch_mean)}); RSS ${r.rss_mib} MiB; ${r.segments} segs ${r.journal_mib} MiB (created ${r.segments_created}, removed ${r.segments_removed}); lag ${r.lag} (${r.target_state}), ${r.delivered_rps} deliv/s`,
+        );
       }
     }
   }
@@ -261,7 +311,9 @@ async function runDrain(sampler: Sampler, jdir: string) {
         removedAtDrain = r.segments_removed;
         eligibleAtDrain = pastRetention(jdir);
         if (RETENTION_HOURS * 3600 > 60 || r.segments <= 1) break;
-        log(`caught up ${el.toFixed(1)} s after the load (${r.segments} segments, ${eligibleAtDrain} past retention); waiting for roomhook's next retention pass (once a minute)`);
+        log(
+          `caught up ${el.toFixed(1)} s after the load (${r.segments} segments, ${eligibleAtDrain} past retention); waiting for roomhook's next retention pass (once a minute)`,
+        );
       } else if (el > DRAIN_MAX) break;
     } else {
       if (r.segments_removed > removedAtDrain) {
@@ -292,7 +344,11 @@ function pastRetention(jdir: string): number {
 }
 
 /** verdict.txt, summary.json, the plot; the verdict on stdout; data/ removed when durable. */
-async function report(f: Facts, v: VerdictLine[], run: { version: string; fstype: string; probe: Probe | null; cpu: CpuShares }): Promise<number> {
+async function report(
+  f: Facts,
+  v: VerdictLine[],
+  run: { version: string; fstype: string; probe: Probe | null; cpu: CpuShares },
+): Promise<number> {
   const { rate, rows, loadRows } = f;
   const { othersPct, machineBusy, machineSteal, loadEndT } = run.cpu;
   const pass = v.every((x) => x.ok);
@@ -301,7 +357,13 @@ async function report(f: Facts, v: VerdictLine[], run: { version: string; fstype
     `host ${(await Bun.$`uname -srm`.quiet().text()).trim()}, ${navigator.hardwareConcurrency} CPUs; data dir fs ${run.fstype}; machine busy ${machineBusy.toFixed(0)} % (all CPUs), steal ${machineSteal.toFixed(1)} %, CPU outside the soak's processes (others, kernel threads, interrupts) ${othersPct.toFixed(0)} % of a core during the load; roomhook CPU ${f1(median(loadRows.map((r) => r.cpu_pct)))} %, load generator CPU ${f1(median(loadRows.map((r) => r.gen_cpu_pct)))} % (medians, 100 % = one core)`,
     `files: ${OUT} (soak.csv, summary.json, roomhook.log); plot ${PLOT}`,
   ];
-  const lines = [...header, "", ...v.map((x) => `${x.ok ? "PASS" : "FAIL"}  ${x.line}`), "", `VERDICT: ${pass ? "PASS" : "FAIL"}`];
+  const lines = [
+    ...header,
+    "",
+    ...v.map((x) => `${x.ok ? "PASS" : "FAIL"}  ${x.line}`),
+    "",
+    `VERDICT: ${pass ? "PASS" : "FAIL"}`,
+  ];
   for (const p of f.problems.slice(0, 10)) lines.splice(lines.length - 2, 0, `  log: ${p}`);
   writeFileSync(join(OUT, "verdict.txt"), lines.join("\n") + "\n");
   const { done: loader, drainedAfter, removedByLog, eventsRemoved, lastSeq, linesLeft, accepted, journaled } = f;
@@ -309,7 +371,27 @@ async function report(f: Facts, v: VerdictLine[], run: { version: string; fstype
   writeFileSync(
     join(OUT, "summary.json"),
     JSON.stringify(
-      { version: run.version, rate, probe: run.probe, duration: DURATION, machineBusy, machineSteal, othersPct, loader, loadEndT, drainedAfter, rolls, removedByLog, eventsRemoved, lastSeq, linesLeft, accepted, journaled, verdict: v, pass },
+      {
+        version: run.version,
+        rate,
+        probe: run.probe,
+        duration: DURATION,
+        machineBusy,
+        machineSteal,
+        othersPct,
+        loader,
+        loadEndT,
+        drainedAfter,
+        rolls,
+        removedByLog,
+        eventsRemoved,
+        lastSeq,
+        linesLeft,
+        accepted,
+        journaled,
+        verdict: v,
+        pass,
+      },
       null,
       2,
     ),
@@ -317,7 +399,17 @@ async function report(f: Facts, v: VerdictLine[], run: { version: string; fstype
 
   const gp = join(OUT, "soak.gp");
   mkdirSync(dirname(PLOT), { recursive: true });
-  writeFileSync(gp, gnuplot(CSV, PLOT, rate, DURATION, Math.ceil(rows.at(-1)!.t_s * 1.03), `roomhook soak: ${rate} req/s for ${DURATION} s, fsync, segment ${(SEGMENT_BYTES / 1048576).toFixed(0)} MiB, retention ${RETENTION_HOURS} h, 1 target`));
+  writeFileSync(
+    gp,
+    gnuplot(
+      CSV,
+      PLOT,
+      rate,
+      DURATION,
+      Math.ceil(rows.at(-1)!.t_s * 1.03),
+      `roomhook soak: ${rate} req/s for ${DURATION} s, fsync, segment ${(SEGMENT_BYTES / 1048576).toFixed(0)} MiB, retention ${RETENTION_HOURS} h, 1 target`,
+    ),
+  );
   const g = await Bun.$`gnuplot ${gp}`.quiet().nothrow();
   if (g.exitCode !== 0) log(`gnuplot failed (${g.exitCode}): ${g.stderr.toString().slice(0, 500)}`);
 
@@ -341,7 +433,9 @@ try {
   if (soak && (soak.proc.exitCode !== null || soak.proc.signalCode !== null)) {
     // not a setup problem: roomhook itself went away under load
     const tail = readFileSync(soak.logFile, "utf8").trimEnd().split("\n").slice(-10).join("\n");
-    console.log(`FAIL  roomhook exited (${soak.proc.exitCode ?? soak.proc.signalCode}) during the soak; the last lines of ${soak.logFile}:\n${tail}\n\nVERDICT: FAIL`);
+    console.log(
+      `FAIL  roomhook exited (${soak.proc.exitCode ?? soak.proc.signalCode}) during the soak; the last lines of ${soak.logFile}:\n${tail}\n\nVERDICT: FAIL`,
+    );
     rc = 1;
   }
 } finally {

@@ -71,7 +71,16 @@ export interface VerdictLine {
 }
 
 export function verdict(f: Facts): VerdictLine[] {
-  return [rateHeld(f), memoryFlat(f), p99Stable(f), journalRolled(f), fanoutKeptUp(f), noErrors(f), everyAckJournaled(f), verifiedAndStopped(f)];
+  return [
+    rateHeld(f),
+    memoryFlat(f),
+    p99Stable(f),
+    journalRolled(f),
+    fanoutKeptUp(f),
+    noErrors(f),
+    everyAckJournaled(f),
+    verifiedAndStopped(f),
+  ];
 }
 
 const thirds = (loadRows: Row[]) => {
@@ -81,7 +90,12 @@ const thirds = (loadRows: Row[]) => {
 };
 
 function rateHeld({ rate, loadRows, done }: Facts): VerdictLine {
-  const meanRps = loadRows.reduce((a, r) => a + r.completed, 0) / Math.max(1e-9, loadRows.reduce((a, r) => a + r.completed / Math.max(1e-9, r.rps), 0));
+  const meanRps =
+    loadRows.reduce((a, r) => a + r.completed, 0) /
+    Math.max(
+      1e-9,
+      loadRows.reduce((a, r) => a + r.completed / Math.max(1e-9, r.rps), 0),
+    );
   const minRps = Math.min(...loadRows.map((r) => r.rps));
   const maxBacklog = Math.max(...loadRows.map((r) => r.backlog));
   return {
@@ -92,10 +106,16 @@ function rateHeld({ rate, loadRows, done }: Facts): VerdictLine {
 
 function memoryFlat({ loadRows, rows }: Facts): VerdictLine {
   const refT = Math.min(120, DURATION / 3);
-  const refRow = loadRows.reduce((best, r) => (Math.abs(r.t_s - refT) < Math.abs(best.t_s - refT) ? r : best), loadRows[0]!);
+  const refRow = loadRows.reduce(
+    (best, r) => (Math.abs(r.t_s - refT) < Math.abs(best.t_s - refT) ? r : best),
+    loadRows[0]!,
+  );
   const after = loadRows.filter((r) => r.t_s >= refRow.t_s);
   const endRss = loadRows.at(-1)!.rss_mib;
-  const rssSlope = slope(after.map((r) => r.t_s / 60), after.map((r) => r.rss_mib)); // MiB/min
+  const rssSlope = slope(
+    after.map((r) => r.t_s / 60),
+    after.map((r) => r.rss_mib),
+  ); // MiB/min
   const span = (after.at(-1)!.t_s - refRow.t_s) / 60;
   const grow = (endRss - refRow.rss_mib) / refRow.rss_mib;
   const trendGrow = (rssSlope * span) / refRow.rss_mib;
@@ -130,8 +150,12 @@ function fanoutKeptUp({ rate, loadRows, lagAtLoadEnd, drainedAfter, last }: Fact
   const { firstThird, lastThird } = thirds(loadRows);
   const lagFirst = median(firstThird.map((r) => r.lag));
   const lagLast = median(lastThird.map((r) => r.lag));
-  const lagSlope = slope(lastThird.map((r) => r.t_s), lastThird.map((r) => r.lag)); // events/s
-  const lagOk = lagAtLoadEnd <= Math.max(1000, 2 * rate) && lagLast <= Math.max(1000, 2 * lagFirst) && lagSlope <= 0.02 * rate;
+  const lagSlope = slope(
+    lastThird.map((r) => r.t_s),
+    lastThird.map((r) => r.lag),
+  ); // events/s
+  const lagOk =
+    lagAtLoadEnd <= Math.max(1000, 2 * rate) && lagLast <= Math.max(1000, 2 * lagFirst) && lagSlope <= 0.02 * rate;
   return {
     ok: lagOk && last.lag === 0 && last.dead_letters === 0 && last.delivered === last.head_seq,
     line:
@@ -151,7 +175,13 @@ function noErrors({ done, sent, otherOutcomes, loaderRc }: Facts): VerdictLine {
 function everyAckJournaled(f: Facts): VerdictLine {
   const { acked, accepted, sent, lastSeq, journaled, linesLeft, eventsRemoved, distinctIds, quarantineLines } = f;
   const accountOk =
-    acked <= accepted && accepted <= sent && accepted === lastSeq && journaled === lastSeq && linesLeft === lastSeq - eventsRemoved && distinctIds === Math.min(linesLeft, ID_CHECK_MAX) && quarantineLines === 0;
+    acked <= accepted &&
+    accepted <= sent &&
+    accepted === lastSeq &&
+    journaled === lastSeq &&
+    linesLeft === lastSeq - eventsRemoved &&
+    distinctIds === Math.min(linesLeft, ID_CHECK_MAX) &&
+    quarantineLines === 0;
   return {
     ok: accountOk,
     line: `every ack journaled: acked ${acked} <= head seq ${lastSeq} <= sent ${sent}; metrics: ${accepted} accepted (answered 200), ${journaled} journaled; on disk ${linesLeft} lines (= head ${lastSeq} - ${eventsRemoved} removed by retention: ${linesLeft === lastSeq - eventsRemoved ? "no gap" : "MISMATCH"}), ${distinctIds} distinct ids${linesLeft > ID_CHECK_MAX ? ` in the first ${ID_CHECK_MAX}` : ""}; quarantine ${quarantineLines}`,

@@ -21,8 +21,6 @@ export interface AdminDeps {
   quarantine?: { dir: string; headSeq: () => number };
 }
 
-
-
 function parseBody(body: unknown): Record<string, unknown> | null {
   if (body === undefined || body === null || body === "") return {};
   if (typeof body === "string") {
@@ -56,15 +54,25 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
     .onRequest(({ request }) => {
       const t = token();
       if (t && !bearerMatches(request.headers.get("authorization"), t)) {
-        return jsonResponse(401, { error: "missing or wrong bearer token" }, { "www-authenticate": 'Bearer realm="roomhook-admin"' });
+        return jsonResponse(
+          401,
+          { error: "missing or wrong bearer token" },
+          { "www-authenticate": 'Bearer realm="roomhook-admin"' },
+        );
       }
     })
     .get("/metrics", () =>
-      deps.metrics ? new Response(deps.metrics.render(), { headers: { "content-type": CONTENT_TYPE } }) : jsonResponse(404, { error: "metrics are not enabled" }),
+      deps.metrics
+        ? new Response(deps.metrics.render(), { headers: { "content-type": CONTENT_TYPE } })
+        : jsonResponse(404, { error: "metrics are not enabled" }),
     )
     .get("/v1/events", ({ request }) => events(request))
-    .get("/v1/quarantine", ({ request }) => (quarantine ? quarantine(request) : jsonResponse(404, { error: "no quarantine configured" })))
-    .get("/v1/targets", () => jsonResponse(200, { headSeq: deps.headSeq(), targets: deps.fanout.list().map((w) => w.status()) }))
+    .get("/v1/quarantine", ({ request }) =>
+      quarantine ? quarantine(request) : jsonResponse(404, { error: "no quarantine configured" }),
+    )
+    .get("/v1/targets", () =>
+      jsonResponse(200, { headSeq: deps.headSeq(), targets: deps.fanout.list().map((w) => w.status()) }),
+    )
     .get("/v1/targets/:name", ({ params }) => {
       const w = target(params.name);
       return w ? jsonResponse(200, w.status()) : noTarget(params.name);
@@ -87,7 +95,12 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
       const b = parseBody(body);
       if (!b) return jsonResponse(400, { error: 'expected a JSON object: {"from_seq":N} or {"from_time":"ISO 8601"}' });
       let from: number;
-      if (typeof b.from_seq === "number" && Number.isInteger(b.from_seq) && b.from_seq >= 1 && b.from_time === undefined) {
+      if (
+        typeof b.from_seq === "number" &&
+        Number.isInteger(b.from_seq) &&
+        b.from_seq >= 1 &&
+        b.from_time === undefined
+      ) {
         from = b.from_seq;
       } else if (typeof b.from_time === "string" && b.from_seq === undefined) {
         const t = Date.parse(b.from_time);
@@ -96,7 +109,8 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
       } else {
         return jsonResponse(400, { error: 'give exactly one of "from_seq" (integer >= 1) or "from_time" (ISO 8601)' });
       }
-      if (from > deps.headSeq() + 1) return jsonResponse(400, { error: `from_seq ${from} is beyond the journal's head (${deps.headSeq()})` });
+      if (from > deps.headSeq() + 1)
+        return jsonResponse(400, { error: `from_seq ${from} is beyond the journal's head (${deps.headSeq()})` });
       const cursor = await w.replay(from);
       return jsonResponse(200, { target: w.name, cursor, fromSeq: cursor + 1, headSeq: deps.headSeq() });
     })
@@ -105,7 +119,8 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
       if (!w) return noTarget(params.name);
       const from = intParam(query.from, 0, Number.MAX_SAFE_INTEGER);
       const limit = intParam(query.limit, 100, 1000);
-      if (from === null || limit === null) return jsonResponse(400, { error: "from and limit are non-negative integers" });
+      if (from === null || limit === null)
+        return jsonResponse(400, { error: "from and limit are non-negative integers" });
       const page = w.deadLetterPage(from, limit);
       // The entries are spliced in as stored, so the events' bodies keep every digit.
       const next = from + page.entries.length < page.total ? from + page.entries.length : null;

@@ -22,7 +22,8 @@ type Parsed = Omit<EventQuery, "maxSeq">;
 export function parseEventQuery(params: URLSearchParams): Parsed | { parameter: string; error: string } {
   const bad = (parameter: string, why: string) => ({ parameter, error: `${parameter}: ${why}` });
   for (const key of new Set(params.keys())) {
-    if (!(PARAMS as readonly string[]).includes(key)) return bad(key, `unknown parameter (allowed: ${PARAMS.join(", ")})`);
+    if (!(PARAMS as readonly string[]).includes(key))
+      return bad(key, `unknown parameter (allowed: ${PARAMS.join(", ")})`);
     if (params.getAll(key).length > 1) return bad(key, "given more than once");
   }
   const fromText = params.get("from_seq");
@@ -43,7 +44,8 @@ export function parseEventQuery(params: URLSearchParams): Parsed | { parameter: 
   const typeText = params.get("type");
   if (typeText !== null) {
     const globs = typeText.split(",").map((g) => g.trim());
-    if (typeText.length > 1000 || globs.some((g) => g === "")) return bad("type", "expected event type globs, comma-separated (e.g. Room.*)");
+    if (typeText.length > 1000 || globs.some((g) => g === ""))
+      return bad("type", "expected event type globs, comma-separated (e.g. Room.*)");
     type = matchAny(globs);
   }
   const roomId = params.get("room_id");

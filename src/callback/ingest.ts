@@ -18,13 +18,7 @@ import { DISCARD_MAX_BYTES, discardRequestBody, readLimited } from "./body.ts";
 /** Finds a request's socket peer: Bun's server, or nothing (in-process tests). */
 export type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
 
-export type IngestOutcome =
-  | "accepted"
-  | "duplicate"
-  | "unknown_command"
-  | "quarantined"
-  | "rejected"
-  | "unavailable";
+export type IngestOutcome = "accepted" | "duplicate" | "unknown_command" | "quarantined" | "rejected" | "unavailable";
 
 export interface IngestReport {
   answer: Answer;
@@ -115,8 +109,10 @@ export class CallbackIngest {
       return ipCache;
     };
     const declared = req.headers.get("content-length");
-    if (s.allowed !== ANY && !s.allowed(ip())) return this.refuseUnread(req, declared, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
-    if (declared !== null && Number(declared) > s.maxBody) return this.refuseUnread(req, declared, ip, tooLarge(s.maxBody));
+    if (s.allowed !== ANY && !s.allowed(ip()))
+      return this.refuseUnread(req, declared, ip, fail(403, E.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+    if (declared !== null && Number(declared) > s.maxBody)
+      return this.refuseUnread(req, declared, ip, tooLarge(s.maxBody));
 
     // Authenticate from the query before reading the body, so an unauthenticated client can never
     // make us hold its body in memory. The answers keep the table's order: a chunked body that turns
@@ -165,28 +161,58 @@ export class CallbackIngest {
 
     if (bodyCmd !== undefined && typeof bodyCmd !== "string") {
       fields.type = canonicalCommand(queryCmd ?? "");
-      return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"));
+      return this.quarantine(
+        ip,
+        fields,
+        bytes,
+        stored,
+        fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"),
+      );
     }
     if (bodyCmd !== undefined && queryCmd !== undefined && canonicalCommand(bodyCmd) !== canonicalCommand(queryCmd)) {
       fields.type = canonicalCommand(bodyCmd);
-      return this.quarantine(ip, fields, bytes, stored, fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"));
+      return this.quarantine(
+        ip,
+        fields,
+        bytes,
+        stored,
+        fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"),
+      );
     }
     const command = canonicalCommand(bodyCmd ?? queryCmd ?? "");
     fields.type = command;
     if (command === "") {
-      return this.quarantine(ip, fields, bytes, stored, fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"));
+      return this.quarantine(
+        ip,
+        fields,
+        bytes,
+        stored,
+        fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"),
+      );
     }
     const known = isKnownCommand(command);
     if (known) {
       const problem = this.validators.check(command, obj);
-      if (problem) return this.quarantine(ip, fields, bytes, stored, fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`));
+      if (problem)
+        return this.quarantine(
+          ip,
+          fields,
+          bytes,
+          stored,
+          fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`),
+        );
     }
 
     const id = this.ids.id(app.sdk_app_id, command, bytes);
     fields.id = id.hex;
     try {
       const r = await this.deps.journal.ingest(id, envelopeHead(fields), stored);
-      return { answer: OK, outcome: r.duplicate ? "duplicate" : known ? "accepted" : "unknown_command", command, seq: r.seq };
+      return {
+        answer: OK,
+        outcome: r.duplicate ? "duplicate" : known ? "accepted" : "unknown_command",
+        command,
+        seq: r.seq,
+      };
     } catch (e) {
       return this.unavailable(ip, e, command);
     }
@@ -213,7 +239,15 @@ export class CallbackIngest {
     try {
       const seq = await this.deps.quarantine.append(envelopeHead(fields), stored);
       this.deps.logger.warn(
-        { status: answer.status, code: answer.code, reason: answer.info, sdkAppId: fields.sdkAppId, command: fields.type, remote: ip(), quarantineSeq: seq },
+        {
+          status: answer.status,
+          code: answer.code,
+          reason: answer.info,
+          sdkAppId: fields.sdkAppId,
+          command: fields.type,
+          remote: ip(),
+          quarantineSeq: seq,
+        },
         "callback quarantined",
       );
       return { answer, outcome: "quarantined", command: fields.type, seq };
@@ -225,7 +259,10 @@ export class CallbackIngest {
   private unavailable(ip: () => string | undefined, e: unknown, command: string): IngestReport {
     if (!(e instanceof JournalWriteError)) throw e;
     const answer = fail(503, E.JOURNAL_UNAVAILABLE, "the journal cannot write; retry later");
-    this.deps.logger.error({ status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip() }, "callback not stored");
+    this.deps.logger.error(
+      { status: 503, code: answer.code, reason: e.message, errno: e.code, command, remote: ip() },
+      "callback not stored",
+    );
     return { answer, outcome: "unavailable", command };
   }
 
@@ -236,7 +273,13 @@ export class CallbackIngest {
     const app = /^\d{1,10}$/.test(appParam) ? s.apps.get(Number(appParam)) : undefined;
     if (!app) return { answer: fail(403, E.SDKAPPID_UNKNOWN, "SdkAppid is not configured on this receiver") };
     if (app.token !== undefined) {
-      const problem = checkSign(app.token, q.sign, q.requestTime, Math.floor(this.deps.now() / 1000), app.sign_window_s);
+      const problem = checkSign(
+        app.token,
+        q.sign,
+        q.requestTime,
+        Math.floor(this.deps.now() / 1000),
+        app.sign_window_s,
+      );
       if (problem) return { answer: SIGN_ANSWERS[problem], sdkAppId: app.sdk_app_id };
     }
     return { app };
@@ -246,14 +289,24 @@ export class CallbackIngest {
    * A refusal decided before the body was read: the body is read and dropped as it comes (never
    * held), unless it is huge, then the connection is closed instead.
    */
-  private async refuseUnread(req: Request, declared: string | null, ip: () => string | undefined, answer: Answer): Promise<IngestReport> {
+  private async refuseUnread(
+    req: Request,
+    declared: string | null,
+    ip: () => string | undefined,
+    answer: Answer,
+  ): Promise<IngestReport> {
     const report = this.reject(ip, answer); // logged at once, not after a slow client's body
-    report.bodyUnread = !(Number(declared ?? 0) <= DISCARD_MAX_BYTES && (await discardRequestBody(req, DISCARD_MAX_BYTES)) >= 0);
+    report.bodyUnread = !(
+      Number(declared ?? 0) <= DISCARD_MAX_BYTES && (await discardRequestBody(req, DISCARD_MAX_BYTES)) >= 0
+    );
     return report;
   }
 
   private reject(ip: () => string | undefined, answer: Answer, sdkAppId?: number, bodyUnread?: boolean): IngestReport {
-    this.deps.logger.warn({ status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip() }, "callback rejected");
+    this.deps.logger.warn(
+      { status: answer.status, code: answer.code, reason: answer.info, sdkAppId, remote: ip() },
+      "callback rejected",
+    );
     return { answer, outcome: "rejected", bodyUnread };
   }
 }

@@ -78,7 +78,8 @@ export const COMMANDS = {
       MemberList_Account: Accounts,
       Reason: Opt(Str),
     }),
-  "Mic.CallbackAfterSeatInfoChanged": (c: TSchema) => Type.Object({ ...common(c), RoomId: Str, SeatList: Type.Array(Seat) }),
+  "Mic.CallbackAfterSeatInfoChanged": (c: TSchema) =>
+    Type.Object({ ...common(c), RoomId: Str, SeatList: Type.Array(Seat) }),
 } as const;
 
 export type KnownCommand = keyof typeof COMMANDS;

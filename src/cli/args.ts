@@ -5,7 +5,11 @@ export class UsageError extends Error {}
 export type FlagSpec = Record<string, "string" | "boolean">;
 export type Flags = Record<string, string | boolean | undefined>;
 
-export function parseFlags(argv: string[], spec: FlagSpec, aliases: Record<string, string> = {}): { flags: Flags; rest: string[] } {
+export function parseFlags(
+  argv: string[],
+  spec: FlagSpec,
+  aliases: Record<string, string> = {},
+): { flags: Flags; rest: string[] } {
   const flags: Flags = {};
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -34,7 +34,18 @@ function lastSeq(dir: string): number {
 }
 
 export function replayCommand(argv: string[], env: Record<string, string | undefined>): number {
-  const { flags, rest } = parseFlags(argv, { target: "string", "from-seq": "string", "from-time": "string", "data-dir": "string", config: "string", help: "boolean" }, { h: "help" });
+  const { flags, rest } = parseFlags(
+    argv,
+    {
+      target: "string",
+      "from-seq": "string",
+      "from-time": "string",
+      "data-dir": "string",
+      config: "string",
+      help: "boolean",
+    },
+    { h: "help" },
+  );
   if (flags.help) {
     console.log(REPLAY_HELP);
     return 0;
@@ -44,7 +55,8 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
   if (!name) throw new UsageError("--target NAME is required (see roomhook replay --help)");
   const fromSeq = nonNegativeInt(flags, "from-seq");
   const fromTime = str(flags, "from-time");
-  if ((fromSeq === undefined) === (fromTime === undefined)) throw new UsageError("give exactly one of --from-seq N or --from-time ISO");
+  if ((fromSeq === undefined) === (fromTime === undefined))
+    throw new UsageError("give exactly one of --from-seq N or --from-time ISO");
   if (fromSeq === 0) throw new UsageError("--from-seq starts at 1");
   let timeMs = NaN;
   if (fromTime !== undefined) {
@@ -55,7 +67,9 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
   const dataDir = resolveDataDir(flags, env);
   const pid = runningServer(dataDir);
   if (pid !== null) {
-    console.error(`roomhook replay: roomhook (pid ${pid}) is serving ${dataDir}; stop it first, or use the admin API: POST /v1/targets/${name}/replay (a stale ${pidPath(dataDir)} can be removed by hand)`);
+    console.error(
+      `roomhook replay: roomhook (pid ${pid}) is serving ${dataDir}; stop it first, or use the admin API: POST /v1/targets/${name}/replay (a stale ${pidPath(dataDir)} can be removed by hand)`,
+    );
     return 1;
   }
   const dir = journalDir(dataDir);
@@ -71,7 +85,9 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
     return 1;
   }
   if (!before) {
-    console.error(`roomhook replay: target "${name}" has no cursor in ${dataDir}/cursors (has it ever run? check the name)`);
+    console.error(
+      `roomhook replay: target "${name}" has no cursor in ${dataDir}/cursors (has it ever run? check the name)`,
+    );
     return 1;
   }
   const head = lastSeq(dir);
@@ -91,6 +107,8 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
     return 1;
   }
   saveCursorSync(dataDir, name, { seq: from - 1, paused: before.paused });
-  console.log(`target ${name}: cursor ${before.seq} -> ${from - 1}; the next start delivers from seq ${from} (journal ends at ${head})`);
+  console.log(
+    `target ${name}: cursor ${before.seq} -> ${from - 1}; the next start delivers from seq ${from} (journal ends at ${head})`,
+  );
   return 0;
 }

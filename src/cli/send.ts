@@ -35,10 +35,15 @@ export function exampleBody(command: string, now: number): string {
   const canonical = canonicalCommand(command);
   if (!isKnownCommand(canonical)) throw new UsageError(`no example for "${command}"; pass --body`);
   // A fresh EventTime makes each send a new event rather than a duplicate of the last one.
-  return EXAMPLES[canonical].replace(/"EventTime":\d+/, `"EventTime":${now}`).replace(/"CallbackCommand":"[^"]*"/, `"CallbackCommand":${JSON.stringify(command)}`);
+  return EXAMPLES[canonical]
+    .replace(/"EventTime":\d+/, `"EventTime":${now}`)
+    .replace(/"CallbackCommand":"[^"]*"/, `"CallbackCommand":${JSON.stringify(command)}`);
 }
 
-export function callbackUrl(base: string, p: { sdkAppId: string; command: string; clientIp: string; optPlatform: string; token?: string; requestTime: number }): string {
+export function callbackUrl(
+  base: string,
+  p: { sdkAppId: string; command: string; clientIp: string; optPlatform: string; token?: string; requestTime: number },
+): string {
   const u = new URL(base);
   u.searchParams.set("SdkAppid", p.sdkAppId);
   u.searchParams.set("CallbackCommand", p.command);
@@ -55,7 +60,19 @@ export function callbackUrl(base: string, p: { sdkAppId: string; command: string
 export async function sendCommand(argv: string[]): Promise<number> {
   const { flags, rest } = parseFlags(
     argv,
-    { url: "string", "sdk-app-id": "string", token: "string", command: "string", body: "string", "client-ip": "string", "opt-platform": "string", "request-time": "string", insecure: "boolean", "timeout-ms": "string", help: "boolean" },
+    {
+      url: "string",
+      "sdk-app-id": "string",
+      token: "string",
+      command: "string",
+      body: "string",
+      "client-ip": "string",
+      "opt-platform": "string",
+      "request-time": "string",
+      insecure: "boolean",
+      "timeout-ms": "string",
+      help: "boolean",
+    },
     { h: "help" },
   );
   if (flags.help) {

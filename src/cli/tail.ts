@@ -20,10 +20,24 @@ Usage: roomhook tail [--data-dir DIR] [-f] [--type GLOB] [--room ID] [--from-seq
 
 const BATCH = 10_000;
 
-export async function tailCommand(argv: string[], env: Record<string, string | undefined>, out = process.stdout): Promise<number> {
+export async function tailCommand(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out = process.stdout,
+): Promise<number> {
   const { flags, rest } = parseFlags(
     argv,
-    { "data-dir": "string", config: "string", follow: "boolean", type: "string", room: "string", "from-seq": "string", limit: "string", quarantine: "boolean", help: "boolean" },
+    {
+      "data-dir": "string",
+      config: "string",
+      follow: "boolean",
+      type: "string",
+      room: "string",
+      "from-seq": "string",
+      limit: "string",
+      quarantine: "boolean",
+      help: "boolean",
+    },
     { f: "follow", h: "help" },
   );
   if (flags.help) {

@@ -28,7 +28,16 @@ export interface DirReport {
 }
 
 export function verifyDir(dir: string): DirReport {
-  const r: DirReport = { dir, segments: 0, events: 0, firstSeq: null, lastSeq: null, bytes: 0, tornFiles: 0, problems: [] };
+  const r: DirReport = {
+    dir,
+    segments: 0,
+    events: 0,
+    firstSeq: null,
+    lastSeq: null,
+    bytes: 0,
+    tornFiles: 0,
+    problems: [],
+  };
   const problem = (p: string) => {
     if (r.problems.length < 50) r.problems.push(p);
     else if (r.problems.length === 50) r.problems.push("... (more problems not shown)");
@@ -65,7 +74,11 @@ export function verifyDir(dir: string): DirReport {
 }
 
 export function verifyCommand(argv: string[], env: Record<string, string | undefined>): number {
-  const { flags } = parseFlags(argv, { "data-dir": "string", config: "string", json: "boolean", help: "boolean" }, { h: "help" });
+  const { flags } = parseFlags(
+    argv,
+    { "data-dir": "string", config: "string", json: "boolean", help: "boolean" },
+    { h: "help" },
+  );
   if (flags.help) {
     console.log(VERIFY_HELP);
     return 0;
@@ -80,9 +93,14 @@ export function verifyCommand(argv: string[], env: Record<string, string | undef
   if (flags.json) {
     console.log(JSON.stringify({ ok, journal: reports[0], quarantine: reports[1] }));
   } else {
-    for (const [name, r] of [["journal", reports[0]!], ["quarantine", reports[1]!]] as const) {
+    for (const [name, r] of [
+      ["journal", reports[0]!],
+      ["quarantine", reports[1]!],
+    ] as const) {
       const range = r.firstSeq === null ? "no events" : `seq ${r.firstSeq}..${r.lastSeq}`;
-      console.log(`${name}: ${r.segments} segment(s), ${r.events} event(s), ${range}, ${r.bytes} bytes${r.tornFiles ? `, ${r.tornFiles} torn tail(s) cut at start-up kept aside` : ""}`);
+      console.log(
+        `${name}: ${r.segments} segment(s), ${r.events} event(s), ${range}, ${r.bytes} bytes${r.tornFiles ? `, ${r.tornFiles} torn tail(s) cut at start-up kept aside` : ""}`,
+      );
       for (const p of r.problems) console.log(`  problem: ${p}`);
     }
     console.log(ok ? "ok" : "FAILED");

@@ -43,7 +43,10 @@ export function envOverrides(env: Record<string, string | undefined>): Overrides
 }
 
 /** Which file to read: --config, else $ROOMHOOK_CONFIG, else the system path when it exists. */
-export function resolveConfigPath(flag: string | undefined, env: Record<string, string | undefined>): string | undefined {
+export function resolveConfigPath(
+  flag: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
   if (flag) return flag;
   if (env.ROOMHOOK_CONFIG) return env.ROOMHOOK_CONFIG;
   return existsSync(DEFAULT_CONFIG_PATH) ? DEFAULT_CONFIG_PATH : undefined;
@@ -78,7 +81,10 @@ function applyOverrides(raw: Record<string, unknown>, o: Overrides, source: (k: 
   if (o.adminListen !== undefined) section(raw, "admin").listen = o.adminListen;
   if (o.logLevel !== undefined) section(raw, "log").level = o.logLevel;
   if (o.sdkAppId !== undefined) {
-    const ids = o.sdkAppId.split(",").map((s) => s.trim()).filter(Boolean);
+    const ids = o.sdkAppId
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = ids.filter((s) => !/^\d+$/.test(s));
     if (bad.length || ids.length === 0) {
       problems.push(`${source("sdkAppId")}: expected a comma-separated list of numeric SDKAppIDs, got "${o.sdkAppId}"`);
@@ -110,7 +116,9 @@ const SECRET_KEY = /(^|\.)(token|secret)(\[\d+\])?$/;
 
 function expected(schema: { anyOf?: { const?: unknown }[] }): string | null {
   const lits = schema.anyOf?.map((s) => s.const).filter((v) => v !== undefined);
-  return lits?.length && lits.length === schema.anyOf!.length ? `expected one of ${lits.map((l) => JSON.stringify(l)).join(", ")}` : null;
+  return lits?.length && lits.length === schema.anyOf!.length
+    ? `expected one of ${lits.map((l) => JSON.stringify(l)).join(", ")}`
+    : null;
 }
 
 function schemaProblems(value: unknown): string[] {
@@ -131,7 +139,11 @@ function schemaProblems(value: unknown): string[] {
       continue;
     }
     const what = expected(e.schema as { anyOf?: { const?: unknown }[] }) ?? e.message;
-    out.push(SECRET_KEY.test(key) ? `${key}: ${what} (value not shown: it is a secret)` : `${key}: ${what}, got ${JSON.stringify(e.value)}`);
+    out.push(
+      SECRET_KEY.test(key)
+        ? `${key}: ${what} (value not shown: it is a secret)`
+        : `${key}: ${what}, got ${JSON.stringify(e.value)}`,
+    );
   }
   return out;
 }
@@ -169,7 +181,9 @@ function semanticProblems(c: Config): string[] {
     const secrets = Array.isArray(t.secret) ? t.secret : [t.secret];
     secrets.forEach((s, j) => {
       if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(s)) {
-        p.push(`targets[${i}].secret${Array.isArray(t.secret) ? `[${j}]` : ""}: expected a Standard Webhooks secret "whsec_<base64>"`);
+        p.push(
+          `targets[${i}].secret${Array.isArray(t.secret) ? `[${j}]` : ""}: expected a Standard Webhooks secret "whsec_<base64>"`,
+        );
       }
     });
   });
@@ -177,11 +191,7 @@ function semanticProblems(c: Config): string[] {
 }
 
 /** Merges and validates; throws ConfigError listing every problem found. Pure apart from the file read. */
-export function buildConfig(opts: {
-  file?: Record<string, unknown>;
-  env?: Overrides;
-  flags?: Overrides;
-}): Config {
+export function buildConfig(opts: { file?: Record<string, unknown>; env?: Overrides; flags?: Overrides }): Config {
   const raw: Record<string, unknown> = structuredClone(opts.file ?? {});
   for (const key of ["server", "journal", "dedupe", "admin", "log"]) {
     if (raw[key] === undefined) raw[key] = {};
@@ -193,7 +203,9 @@ export function buildConfig(opts: {
     k in flags ? `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : ENV_NAMES[k],
   );
   if (raw.apps === undefined && problems.length === 0) {
-    problems.push("apps: at least one [[apps]] entry with sdk_app_id is required (or --sdk-app-id / ROOMHOOK_SDK_APP_ID)");
+    problems.push(
+      "apps: at least one [[apps]] entry with sdk_app_id is required (or --sdk-app-id / ROOMHOOK_SDK_APP_ID)",
+    );
   }
   const withDefaults = Value.Default(ConfigSchema, raw);
   if (problems.length === 0) problems.push(...schemaProblems(withDefaults));

@@ -6,8 +6,8 @@ const Strict = { additionalProperties: false } as const;
 
 /** 12 retries over about 31.7 hours: a target may be down for a full day and still get everything. */
 export const DEFAULT_RETRY_DELAYS_MS = [
-  1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000,
-  28_800_000, 28_800_000,
+  1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000, 28_800_000, 28_800_000,
+  28_800_000,
 ];
 
 export const ServerSchema = Type.Object(

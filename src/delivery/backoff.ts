@@ -14,7 +14,12 @@ export function jittered(ms: number, rand: () => number = Math.random): number {
  * The wait before retry number `retry` (1 = the first retry), or null when the schedule is used up
  * and the event goes to the dead letters.
  */
-export function retryDelay(delays: readonly number[], retry: number, retryAfterMs: number | null, rand: () => number = Math.random): number | null {
+export function retryDelay(
+  delays: readonly number[],
+  retry: number,
+  retryAfterMs: number | null,
+  rand: () => number = Math.random,
+): number | null {
   const base = delays[retry - 1];
   if (base === undefined) return null;
   const scheduled = jittered(base, rand);

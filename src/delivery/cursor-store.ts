@@ -28,7 +28,8 @@ export function loadCursor(dataDir: string, name: string): CursorState | null {
     throw e;
   }
   const v = JSON.parse(text) as { seq?: unknown; paused?: unknown };
-  if (typeof v.seq !== "number" || !Number.isInteger(v.seq) || v.seq < 0) throw new Error(`${cursorPath(dataDir, name)}: no valid "seq"`);
+  if (typeof v.seq !== "number" || !Number.isInteger(v.seq) || v.seq < 0)
+    throw new Error(`${cursorPath(dataDir, name)}: no valid "seq"`);
   const p = v.paused as CursorState["paused"] | undefined;
   return { seq: v.seq, paused: p && typeof p.reason === "string" ? { reason: p.reason, at: String(p.at) } : null };
 }

@@ -148,7 +148,9 @@ export class Dispatcher {
       case "gone":
         this.breaker.release();
         this.failed(ev, a.status, a.error, now);
-        this.hooks.pause(`the target answered 410 Gone for event seq ${ev.seq}; resume when it accepts deliveries again`);
+        this.hooks.pause(
+          `the target answered 410 Gone for event seq ${ev.seq}; resume when it accepts deliveries again`,
+        );
         this.sched.release(room);
         return false;
       case "dead":
@@ -164,7 +166,10 @@ export class Dispatcher {
           this.deadLetter(room, ev, a.status, `${a.error} (after ${ev.attempts} attempts)`, gen);
           return true;
         }
-        this.deps.logger.debug({ target: this.name, seq: ev.seq, attempts: ev.attempts, retryInMs: delay, err: a.error }, "fan-out: delivery failed, will retry");
+        this.deps.logger.debug(
+          { target: this.name, seq: ev.seq, attempts: ev.attempts, retryInMs: delay, err: a.error },
+          "fan-out: delivery failed, will retry",
+        );
         this.sched.retryAt(room, now + delay);
         return false;
       }
@@ -179,19 +184,35 @@ export class Dispatcher {
 
   /** The room stays blocked (its head in flight) until the dead letter is durable; then the slot ends. */
   private deadLetter(room: Room, ev: QueuedEvent, status: number | null, error: string, gen: number): void {
-    const meta = { deadAt: new Date(this.deps.now()).toISOString(), target: this.name, seq: ev.seq, id: ev.id, type: ev.type, roomId: ev.roomId, attempts: ev.attempts, status, lastError: error };
+    const meta = {
+      deadAt: new Date(this.deps.now()).toISOString(),
+      target: this.name,
+      seq: ev.seq,
+      id: ev.id,
+      type: ev.type,
+      roomId: ev.roomId,
+      attempts: ev.attempts,
+      status,
+      lastError: error,
+    };
     this.dl
       .append(meta, ev.line)
       .then(
         () => {
-          this.deps.logger.warn({ target: this.name, seq: ev.seq, id: ev.id, attempts: ev.attempts, status, err: error }, "fan-out: event dead-lettered");
+          this.deps.logger.warn(
+            { target: this.name, seq: ev.seq, id: ev.id, attempts: ev.attempts, status, err: error },
+            "fan-out: event dead-lettered",
+          );
           this.deps.observer?.deadLettered(this.name);
           if (ev.deadLetterKey) this.keeper.resolvedDeadLetter(ev.deadLetterKey);
           if (gen === this.gen) this.sched.done(room);
         },
         (e: Error) => {
           // Not durable: keep the event and try again later rather than lose it.
-          this.deps.logger.error({ target: this.name, seq: ev.seq, err: e.message }, "fan-out: cannot write the dead letter; will retry the event");
+          this.deps.logger.error(
+            { target: this.name, seq: ev.seq, err: e.message },
+            "fan-out: cannot write the dead letter; will retry the event",
+          );
           if (gen === this.gen) this.sched.retryAt(room, this.deps.now() + DEAD_LETTER_RETRY_MS);
         },
       )

@@ -58,7 +58,10 @@ export class Fanout {
       // Removed or changed: stop and save; a changed target starts again from its saved cursor.
       this.workers.delete(name);
       await w.stop(STOP_GRACE_MS);
-      log.info({ target: name }, t ? "fan-out: target changed; restarting it" : "fan-out: target removed (its cursor file stays)");
+      log.info(
+        { target: name },
+        t ? "fan-out: target changed; restarting it" : "fan-out: target removed (its cursor file stays)",
+      );
     }
     for (const [name, t] of wanted) {
       if (this.workers.has(name)) continue;

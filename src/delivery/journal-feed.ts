@@ -64,7 +64,10 @@ export class JournalFeed {
   private toEvent(text: string, pos: LinePos): QueuedEvent | null {
     const env = readEnvelope(text);
     if (!env) {
-      this.deps.logger.warn({ target: this.deps.target, segment: pos.segment.path, offset: pos.offset }, "fan-out: unreadable journal line skipped");
+      this.deps.logger.warn(
+        { target: this.deps.target, segment: pos.segment.path, offset: pos.offset },
+        "fan-out: unreadable journal line skipped",
+      );
       return null;
     }
     if (!this.filter.accepts(env.type, env.roomId)) return null;

@@ -32,6 +32,8 @@ export function classifyStatus(status: number, retryAfter: string | null, nowMs:
 export function classifyError(e: unknown, timeoutMs: number): DeliveryOutcome {
   const err = e as { name?: string; code?: string; message?: string };
   const timedOut = err?.name === "TimeoutError" || err?.code === "ETIMEDOUT";
-  const error = timedOut ? `timeout after ${timeoutMs} ms` : `network error: ${err?.code ?? err?.name ?? "Error"}${err?.message ? ` (${err.message})` : ""}`;
+  const error = timedOut
+    ? `timeout after ${timeoutMs} ms`
+    : `network error: ${err?.code ?? err?.name ?? "Error"}${err?.message ? ` (${err.message})` : ""}`;
   return { kind: "retry", status: null, error, retryAfterMs: null };
 }

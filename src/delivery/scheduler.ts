@@ -69,7 +69,11 @@ export class RoomScheduler {
   constructor(readonly limits: Limits) {}
 
   get full(): boolean {
-    return this.events >= this.limits.maxEvents || this.bytes >= this.limits.maxBytes || this.rooms.size >= this.limits.maxRooms;
+    return (
+      this.events >= this.limits.maxEvents ||
+      this.bytes >= this.limits.maxBytes ||
+      this.rooms.size >= this.limits.maxRooms
+    );
   }
 
   private room(key: string, lane: boolean): Room {
@@ -179,7 +183,8 @@ export class RoomScheduler {
   }
 
   private forgetIfIdle(room: Room): void {
-    if (!room.queue.length && !room.inFlight && !room.overflowFrom && !this.waiting.has(room)) this.rooms.delete(room.key);
+    if (!room.queue.length && !room.inFlight && !room.overflowFrom && !this.waiting.has(room))
+      this.rooms.delete(room.key);
   }
 
   /** The re-scan of an overflowed room reached the main reader: its lane is whole again. */

@@ -19,7 +19,12 @@ export function signatureHeader(keys: readonly Buffer[], id: string, timestampS:
   return out;
 }
 
-export function webhookHeaders(keys: readonly Buffer[], id: string, body: string, nowMs: number): Record<string, string> {
+export function webhookHeaders(
+  keys: readonly Buffer[],
+  id: string,
+  body: string,
+  nowMs: number,
+): Record<string, string> {
   const ts = Math.floor(nowMs / 1000);
   return {
     "content-type": "application/json",

@@ -81,16 +81,37 @@ export class TargetWorker {
     this.sched = new RoomScheduler(schedulerLimits(config.max_in_flight, deps.limits));
     this.dl = new DeadLetterLog(deps.dataDir, config.name);
     if (this.dl.cutBytes > 0) {
-      deps.logger.warn({ target: config.name, bytes: this.dl.cutBytes, path: this.dl.path }, "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)");
+      deps.logger.warn(
+        { target: config.name, bytes: this.dl.cutBytes, path: this.dl.path },
+        "dead letters: cut a torn last line left by a crash (kept aside as .torn-*)",
+      );
     }
-    this.keeper = new CursorKeeper(config.name, cursorFile(deps.dataDir, config.name), this.dl, () => this.cursor, deps.logger);
-    this.feed = new JournalFeed(this.sched, new EventFilter(config.types, config.rooms), { target: config.name, journalDir: deps.journalDir, headSeq: deps.headSeq, logger: deps.logger });
+    this.keeper = new CursorKeeper(
+      config.name,
+      cursorFile(deps.dataDir, config.name),
+      this.dl,
+      () => this.cursor,
+      deps.logger,
+    );
+    this.feed = new JournalFeed(this.sched, new EventFilter(config.types, config.rooms), {
+      target: config.name,
+      journalDir: deps.journalDir,
+      headSeq: deps.headSeq,
+      logger: deps.logger,
+    });
     const hooks = {
       pause: (reason: string) => this.pause(reason),
       schedule: () => this.schedule(),
       wakeAt: (now: number, at: number) => this.arm(now, at),
     };
-    const dispatchDeps = { logger: deps.logger, fetch: deps.fetch ?? fetch, now: this.now, random: deps.random ?? Math.random, governor: deps.governor, observer: deps.observer };
+    const dispatchDeps = {
+      logger: deps.logger,
+      fetch: deps.fetch ?? fetch,
+      now: this.now,
+      random: deps.random ?? Math.random,
+      governor: deps.governor,
+      observer: deps.observer,
+    };
     this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, dispatchDeps);
   }
 
@@ -100,7 +121,15 @@ export class TargetWorker {
     this.running = true;
     this.pollTimer = setInterval(() => this.tick(), POLL_MS);
     this.schedule();
-    this.deps.logger.info({ target: this.name, url: publicUrl(this.config.url), cursor: this.keeper.savedSeq, paused: this.keeper.paused?.reason ?? null }, "fan-out: target started");
+    this.deps.logger.info(
+      {
+        target: this.name,
+        url: publicUrl(this.config.url),
+        cursor: this.keeper.savedSeq,
+        paused: this.keeper.paused?.reason ?? null,
+      },
+      "fan-out: target started",
+    );
     return this;
   }
 
@@ -202,7 +231,17 @@ export class TargetWorker {
         remaining++;
         continue;
       }
-      this.sched.offerRedelivery({ seq: d.meta.seq, id: d.meta.id, type: d.meta.type, roomId: d.meta.roomId, line: d.event, pos: null, attempts: 0, nextAt: 0, deadLetterKey: d.key });
+      this.sched.offerRedelivery({
+        seq: d.meta.seq,
+        id: d.meta.id,
+        type: d.meta.type,
+        roomId: d.meta.roomId,
+        line: d.event,
+        pos: null,
+        attempts: 0,
+        nextAt: 0,
+        deadLetterKey: d.key,
+      });
       queued++;
     }
     this.schedule();
@@ -218,7 +257,15 @@ export class TargetWorker {
     const cursor = this.cursor;
     const b = this.dispatcher.breaker.state;
     const paused = this.keeper.paused;
-    const state: TargetState = this.stopped ? "stopped" : paused ? "paused" : b === "open" ? "open-circuit" : b === "half-open" ? "half-open" : "running";
+    const state: TargetState = this.stopped
+      ? "stopped"
+      : paused
+        ? "paused"
+        : b === "open"
+          ? "open-circuit"
+          : b === "half-open"
+            ? "half-open"
+            : "running";
     return {
       name: this.name,
       url: publicUrl(this.config.url),

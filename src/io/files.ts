@@ -57,7 +57,8 @@ async function fsyncDirAsync(dir: string): Promise<void> {
   }
 }
 
-const asBytes = (data: string | Uint8Array) => (typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+const asBytes = (data: string | Uint8Array) =>
+  typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 
 /**
  * Replaces `path` atomically: written whole to `path.tmp` (mode 0600), then renamed over it, so a

@@ -17,7 +17,10 @@ export class IdTable {
 
   /** Inserts the id at `src[off..off+4)`; false when it was already present. */
   add(src: Uint32Array, off = 0): boolean {
-    const a = src[off]!, b = src[off + 1]!, c = src[off + 2]!, d = src[off + 3]!;
+    const a = src[off]!,
+      b = src[off + 1]!,
+      c = src[off + 2]!,
+      d = src[off + 3]!;
     // Ids are SHA-256 prefixes: any word is a uniform hash already.
     for (let i = (a ^ d) & this.mask; ; i = (i + 1) & this.mask) {
       if (!this.used[i]) {
@@ -31,7 +34,8 @@ export class IdTable {
         return true;
       }
       const w = i * 4;
-      if (this.words[w] === a && this.words[w + 1] === b && this.words[w + 2] === c && this.words[w + 3] === d) return false;
+      if (this.words[w] === a && this.words[w + 1] === b && this.words[w + 2] === c && this.words[w + 3] === d)
+        return false;
     }
   }
 
@@ -53,10 +57,14 @@ export class IdTable {
   }
 
   has(src: Uint32Array, off = 0): boolean {
-    const a = src[off]!, b = src[off + 1]!, c = src[off + 2]!, d = src[off + 3]!;
+    const a = src[off]!,
+      b = src[off + 1]!,
+      c = src[off + 2]!,
+      d = src[off + 3]!;
     for (let i = (a ^ d) & this.mask; this.used[i]; i = (i + 1) & this.mask) {
       const w = i * 4;
-      if (this.words[w] === a && this.words[w + 1] === b && this.words[w + 2] === c && this.words[w + 3] === d) return true;
+      if (this.words[w] === a && this.words[w + 1] === b && this.words[w + 2] === c && this.words[w + 3] === d)
+        return true;
     }
     return false;
   }

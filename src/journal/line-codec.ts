@@ -97,7 +97,14 @@ function unquote(quoted: string): string {
  */
 export function readEnvelope(line: string): EnvelopeInfo | null {
   const m = HEAD_RE.exec(line);
-  if (m) return { seq: Number(m[1]), id: m[2]!, type: unquote(m[3]!), roomId: m[4] === "null" ? null : unquote(m[4]!), receivedAt: unquote(m[5]!) };
+  if (m)
+    return {
+      seq: Number(m[1]),
+      id: m[2]!,
+      type: unquote(m[3]!),
+      roomId: m[4] === "null" ? null : unquote(m[4]!),
+      receivedAt: unquote(m[5]!),
+    };
   try {
     const v = JSON.parse(line) as Record<string, unknown>;
     if (typeof v.seq !== "number" || typeof v.id !== "string" || typeof v.type !== "string") return null;

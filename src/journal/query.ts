@@ -87,7 +87,8 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
             if (seq >= q.fromSeq && (!matches || matches(data, start, nl))) {
               const last = ranges.at(-1);
               // Adjacent lines become one range: fewer, larger reads in the second pass.
-              if (last && last.path === path && last.offset + last.length === pos + start) last.length += nl + 1 - start;
+              if (last && last.path === path && last.offset + last.length === pos + start)
+                last.length += nl + 1 - start;
               else ranges.push({ path, offset: pos + start, length: nl + 1 - start });
               if (++count >= q.limit) {
                 lastMatch = seq;
@@ -99,7 +100,8 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
           nl = data.indexOf(0x0a, start);
         }
         if (start > 0) pos += start;
-        else if (pos + bytesRead >= size || bytesRead < want) break; // an unterminated tail: not an event (yet)
+        else if (pos + bytesRead >= size || bytesRead < want)
+          break; // an unterminated tail: not an event (yet)
         else buf = Buffer.allocUnsafe(buf.length * 2); // one line longer than the buffer
       }
     } finally {

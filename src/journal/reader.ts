@@ -22,7 +22,8 @@ export function* readSegment(seg: SegmentInfo): Generator<RawLine> {
     const size = fstatSync(fd).size;
     const lines = new LineCursor(fd, 0, size, Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1))));
     while (lines.next()) yield { segment: seg, offset: lines.offset, text: lines.text(), complete: true };
-    if (lines.after < size) yield { segment: seg, offset: lines.after, text: lines.rest().toString("utf8"), complete: false };
+    if (lines.after < size)
+      yield { segment: seg, offset: lines.after, text: lines.rest().toString("utf8"), complete: false };
   } finally {
     closeSync(fd);
   }

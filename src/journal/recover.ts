@@ -61,7 +61,10 @@ function validLineSeq(buf: Buffer): number | null {
  * fdatasync'ed whole, so whatever does not parse at the very end was never acknowledged. Segments
  * left empty (a crash right after a roll) are removed; the numbering still goes on from their names.
  */
-export function recoverTail(dir: string, onCut?: (info: { path: string; from: number; bytes: number }) => void): TailState {
+export function recoverTail(
+  dir: string,
+  onCut?: (info: { path: string; from: number; bytes: number }) => void,
+): TailState {
   const segs = listSegments(dir);
   let cutBytes = 0;
   let floorSeq = 1; // never hand out a seq below a segment name we have seen

@@ -29,7 +29,11 @@ export class RetentionTask {
     const { journalDir, logger } = this.src;
     try {
       const gone = applyRetention(journalDir, this.src.minCursor(), this.src.retentionHours());
-      if (gone.length) logger.info({ segments: gone.map((g) => g.path), upToSeq: gone.at(-1)!.lastSeq }, "journal retention: removed old segments");
+      if (gone.length)
+        logger.info(
+          { segments: gone.map((g) => g.path), upToSeq: gone.at(-1)!.lastSeq },
+          "journal retention: removed old segments",
+        );
     } catch (e) {
       logger.error({ err: (e as Error).message }, "journal retention failed");
     }

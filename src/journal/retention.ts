@@ -13,7 +13,12 @@ export interface SegmentAge extends SegmentInfo {
 }
 
 /** Which segments may go. `minCursor` is the lowest target cursor (Infinity with no targets). */
-export function removableSegments(segs: readonly SegmentAge[], minCursor: number, retentionMs: number, now: number): SegmentAge[] {
+export function removableSegments(
+  segs: readonly SegmentAge[],
+  minCursor: number,
+  retentionMs: number,
+  now: number,
+): SegmentAge[] {
   const out: SegmentAge[] = [];
   // segs are in seq order; stop at the first one that must stay, so no gap opens in the journal.
   for (let i = 0; i < segs.length - 1; i++) {

@@ -111,7 +111,10 @@ export class SegmentWriter {
     }
     // Started on a full or failing disk: be unready from the first moment, not from the first 503.
     if (!this.diskTakesWrites()) {
-      this.lastError = new JournalWriteError("journal write failed: the disk does not take writes (start-up probe)", "EPROBE");
+      this.lastError = new JournalWriteError(
+        "journal write failed: the disk does not take writes (start-up probe)",
+        "EPROBE",
+      );
       this.opts.onError?.(this.lastError);
       this.startProbe();
     }
@@ -175,7 +178,8 @@ export class SegmentWriter {
     }
     const firstSeq = this.writeSeq;
     let text = "";
-    for (let i = 0; i < this.pending.length; i++) text += renderLine(firstSeq + i, this.pending[i]!.head, this.pending[i]!.body);
+    for (let i = 0; i < this.pending.length; i++)
+      text += renderLine(firstSeq + i, this.pending[i]!.head, this.pending[i]!.body);
     const buf = Buffer.from(text, "utf8");
     const rollNeeded = this.rollPending || (this.writeSize > 0 && this.writeSize + buf.length > this.opts.segmentBytes);
     // A roll closes the old fd: wait until no sync is running on it (settle() calls flush again).
@@ -202,7 +206,16 @@ export class SegmentWriter {
       this.afterSettle();
       return;
     }
-    const entry: InFlight = { batch, firstSeq, startSize, endSize: startSize + buf.length, started, done: false, err: null, dead: false };
+    const entry: InFlight = {
+      batch,
+      firstSeq,
+      startSize,
+      endSize: startSize + buf.length,
+      started,
+      done: false,
+      err: null,
+      dead: false,
+    };
     this.writeSize = entry.endSize;
     this.writeSeq = firstSeq + batch.length;
     this.inFlight.push(entry);
@@ -242,7 +255,11 @@ export class SegmentWriter {
       this.nextSeq = e.firstSeq + e.batch.length;
       if (this.lastError) this.recovered();
       for (let i = 0; i < e.batch.length; i++) e.batch[i]!.resolve(e.firstSeq + i);
-      this.opts.onCommit?.({ records: e.batch.length, bytes: e.endSize - e.startSize, syncMs: performance.now() - e.started });
+      this.opts.onCommit?.({
+        records: e.batch.length,
+        bytes: e.endSize - e.startSize,
+        syncMs: performance.now() - e.started,
+      });
     }
     this.afterSettle();
   }
@@ -322,7 +339,6 @@ export class SegmentWriter {
       return false;
     }
   }
-
 
   private get idle(): boolean {
     return this.inFlight.length === 0 && this.pending.length === 0 && !this.scheduled;

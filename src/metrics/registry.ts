@@ -184,7 +184,10 @@ export class Histogram extends Metric<HistogramChild> {
         cum += c.counts[i]!;
         out.push(`${this.name}_bucket${c.bucketLabels[i]} ${formatValue(cum)}`);
       }
-      out.push(`${this.name}_sum${c.labelText} ${formatValue(c.sum)}`, `${this.name}_count${c.labelText} ${formatValue(c.count)}`);
+      out.push(
+        `${this.name}_sum${c.labelText} ${formatValue(c.sum)}`,
+        `${this.name}_count${c.labelText} ${formatValue(c.count)}`,
+      );
     }
   }
 }

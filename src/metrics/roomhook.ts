@@ -13,7 +13,14 @@ const SYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 /** Records per committed batch: powers of two up to a burst's worth. */
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
-const OUTCOMES: readonly IngestOutcome[] = ["accepted", "duplicate", "unknown_command", "quarantined", "rejected", "unavailable"];
+const OUTCOMES: readonly IngestOutcome[] = [
+  "accepted",
+  "duplicate",
+  "unknown_command",
+  "quarantined",
+  "rejected",
+  "unavailable",
+];
 const TARGET_STATES: readonly TargetState[] = ["running", "paused", "open-circuit", "half-open", "stopped"];
 
 /** What is read at scrape time; set once the journal and the fan-out exist. */
@@ -76,14 +83,36 @@ export class RoomhookMetrics {
   ) {
     const r = registry;
     const p = "roomhook_";
-    this.requests = r.counter(`${p}callback_requests_total`, "Callback requests answered, by command and outcome.", ["command", "outcome"]);
-    this.ackSeconds = r.histogram(`${p}callback_ack_seconds`, "Time from a callback's arrival to its answer, by outcome.", ACK_BUCKETS, ["outcome"]);
+    this.requests = r.counter(`${p}callback_requests_total`, "Callback requests answered, by command and outcome.", [
+      "command",
+      "outcome",
+    ]);
+    this.ackSeconds = r.histogram(
+      `${p}callback_ack_seconds`,
+      "Time from a callback's arrival to its answer, by outcome.",
+      ACK_BUCKETS,
+      ["outcome"],
+    );
     for (const o of OUTCOMES) this.ackSeries.set(o, this.ackSeconds.labels(o));
-    this.duplicates = r.counter(`${p}callback_duplicates_total`, "Callbacks answered 200 without storing: a repeat of an event in the dedupe window.").labels();
-    this.quarantined = r.counter(`${p}callback_quarantined_total`, "Authenticated callbacks that failed validation, kept in the quarantine.").labels();
+    this.duplicates = r
+      .counter(
+        `${p}callback_duplicates_total`,
+        "Callbacks answered 200 without storing: a repeat of an event in the dedupe window.",
+      )
+      .labels();
+    this.quarantined = r
+      .counter(
+        `${p}callback_quarantined_total`,
+        "Authenticated callbacks that failed validation, kept in the quarantine.",
+      )
+      .labels();
 
-    this.syncSeconds = r.histogram(`${p}journal_fsync_seconds`, "Write plus fdatasync of one committed journal batch.", SYNC_BUCKETS).labels();
-    this.batchRecords = r.histogram(`${p}journal_batch_records`, "Events per committed journal batch (group commit).", BATCH_BUCKETS).labels();
+    this.syncSeconds = r
+      .histogram(`${p}journal_fsync_seconds`, "Write plus fdatasync of one committed journal batch.", SYNC_BUCKETS)
+      .labels();
+    this.batchRecords = r
+      .histogram(`${p}journal_batch_records`, "Events per committed journal batch (group commit).", BATCH_BUCKETS)
+      .labels();
     this.bytesWritten = r.counter(`${p}journal_written_bytes_total`, "Bytes committed to the journal.").labels();
     const segments = r.gauge(`${p}journal_segments`, "Segment files in the journal directory.");
     const diskBytes = r.gauge(`${p}journal_disk_bytes`, "Bytes of all journal segment files on disk.");
@@ -92,14 +121,30 @@ export class RoomhookMetrics {
     const qBytes = r.gauge(`${p}quarantine_disk_bytes`, "Bytes of all quarantine segment files on disk.");
     const qHead = r.gauge(`${p}quarantine_head_seq`, "Seq of the last quarantined callback.");
 
-    this.deliveries = r.counter(`${p}target_deliveries_total`, "Events delivered (answered 2xx) to a target.", ["target"]);
-    this.failures = r.counter(`${p}target_failures_total`, "Failed delivery attempts to a target, by class.", ["target", "class"]);
-    this.deadLettered = r.counter(`${p}target_dead_lettered_total`, "Events moved to a target's dead letters.", ["target"]);
+    this.deliveries = r.counter(`${p}target_deliveries_total`, "Events delivered (answered 2xx) to a target.", [
+      "target",
+    ]);
+    this.failures = r.counter(`${p}target_failures_total`, "Failed delivery attempts to a target, by class.", [
+      "target",
+      "class",
+    ]);
+    this.deadLettered = r.counter(`${p}target_dead_lettered_total`, "Events moved to a target's dead letters.", [
+      "target",
+    ]);
     const deadLetters = r.gauge(`${p}target_dead_letters`, "Entries in a target's dead-letter file now.", ["target"]);
-    const lag = r.gauge(`${p}target_lag_events`, "Events between a target's cursor and the journal's head.", ["target"]);
+    const lag = r.gauge(`${p}target_lag_events`, "Events between a target's cursor and the journal's head.", [
+      "target",
+    ]);
     const inFlight = r.gauge(`${p}target_in_flight`, "Delivery requests to a target in flight.", ["target"]);
-    const cursor = r.gauge(`${p}target_cursor_seq`, "A target's cursor: every event up to it is delivered or dead-lettered.", ["target"]);
-    const state = r.gauge(`${p}target_state`, "1 for the target's current state, 0 for the others.", ["target", "state"]);
+    const cursor = r.gauge(
+      `${p}target_cursor_seq`,
+      "A target's cursor: every event up to it is delivered or dead-lettered.",
+      ["target"],
+    );
+    const state = r.gauge(`${p}target_state`, "1 for the target's current state, 0 for the others.", [
+      "target",
+      "state",
+    ]);
 
     const rss = r.gauge(`${p}process_resident_memory_bytes`, "Resident set size of the process.");
     const heapUsed = r.gauge(`${p}process_heap_used_bytes`, "JavaScript heap in use.");
@@ -107,7 +152,9 @@ export class RoomhookMetrics {
     const startedAt = now();
     r.gauge(`${p}process_start_time_seconds`, "When the process started, Unix seconds.").set(startedAt / 1000);
     const uptime = r.gauge(`${p}uptime_seconds`, "Seconds since the process started.");
-    r.gauge(`${p}build_info`, "Always 1; the labels say which build runs.", ["version", "bun"]).labels(build.version, Bun.version).set(1);
+    r.gauge(`${p}build_info`, "Always 1; the labels say which build runs.", ["version", "bun"])
+      .labels(build.version, Bun.version)
+      .set(1);
 
     r.onCollect(() => {
       const m = process.memoryUsage();
@@ -171,7 +218,11 @@ export class RoomhookMetrics {
   private target(name: string): TargetSeries {
     let t = this.targetSeries.get(name);
     if (!t) {
-      t = { deliveries: this.deliveries.labels(name), deadLettered: this.deadLettered.labels(name), failures: new Map() };
+      t = {
+        deliveries: this.deliveries.labels(name),
+        deadLettered: this.deadLettered.labels(name),
+        failures: new Map(),
+      };
       this.targetSeries.set(name, t);
     }
     return t;

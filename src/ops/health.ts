@@ -4,7 +4,11 @@ import { Elysia } from "elysia";
 import type { SegmentWriter } from "../journal/writer.ts";
 import { jsonResponse } from "../http/json.ts";
 
-export function healthRoutes(deps: { journal: SegmentWriter; quarantine: SegmentWriter; state: { draining: boolean } }) {
+export function healthRoutes(deps: {
+  journal: SegmentWriter;
+  quarantine: SegmentWriter;
+  state: { draining: boolean };
+}) {
   return new Elysia({ name: "health" })
     .get("/healthz", () => jsonResponse(200, { status: "ok" }))
     .get("/readyz", () => {

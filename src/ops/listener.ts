@@ -50,7 +50,12 @@ export const RETIRE_AFTER_MS = 3_000;
  * every answer it still gives says Connection: close, so clients move to new connections (which
  * the new listener takes), and only then does it stop, letting requests in flight finish.
  */
-export function retireListener(old: Server<undefined>, c: Config, h: ListenerHandlers, afterMs = RETIRE_AFTER_MS): Promise<void> {
+export function retireListener(
+  old: Server<undefined>,
+  c: Config,
+  h: ListenerHandlers,
+  afterMs = RETIRE_AFTER_MS,
+): Promise<void> {
   const closing =
     <A extends unknown[]>(f: (...a: A) => Response | Promise<Response>) =>
     async (...a: A): Promise<Response> => {
@@ -65,7 +70,13 @@ export function retireListener(old: Server<undefined>, c: Config, h: ListenerHan
   });
 }
 
-export function startListener(c: Config, port: number, hostname: string, tls: TlsFiles | undefined, h: ListenerHandlers): Server<undefined> {
+export function startListener(
+  c: Config,
+  port: number,
+  hostname: string,
+  tls: TlsFiles | undefined,
+  h: ListenerHandlers,
+): Server<undefined> {
   return Bun.serve({
     hostname,
     port,

@@ -12,11 +12,25 @@ import { RoomScheduler, roomKey, type QueuedEvent } from "../../src/delivery/sch
 const silent = pino({ level: "silent" });
 
 function target(over: Partial<TargetConfig> = {}): TargetConfig {
-  return Value.Default(TargetSchema, { name: "t", url: "http://127.0.0.1:9/x", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ...over }) as TargetConfig;
+  return Value.Default(TargetSchema, {
+    name: "t",
+    url: "http://127.0.0.1:9/x",
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ...over,
+  }) as TargetConfig;
 }
 
 function event(seq: number, roomId: string): QueuedEvent {
-  return { seq, id: String(seq).padStart(32, "0"), type: "Room.X", roomId, line: `{"seq":${seq}}`, pos: null, attempts: 0, nextAt: 0 };
+  return {
+    seq,
+    id: String(seq).padStart(32, "0"),
+    type: "Room.X",
+    roomId,
+    line: `{"seq":${seq}}`,
+    pos: null,
+    attempts: 0,
+    nextAt: 0,
+  };
 }
 
 /** A target whose every request waits until the test answers it (or its signal aborts). */
@@ -53,7 +67,12 @@ function setup(config: TargetConfig = target()) {
   };
   const remote = new HeldTarget();
   const dl = new HeldDeadLetters();
-  const d = new Dispatcher(config, sched, dl, keeper, hooks, { logger: silent, fetch: remote.fetch, now: Date.now, random: () => 0.5 });
+  const d = new Dispatcher(config, sched, dl, keeper, hooks, {
+    logger: silent,
+    fetch: remote.fetch,
+    now: Date.now,
+    random: () => 0.5,
+  });
   return { sched, keeper, pauses, remote, dl, d };
 }
 

@@ -52,7 +52,23 @@ async function journal(events: { type: string; roomId: string | null }[]) {
   dirs.push(dataDir);
   const dir = join(dataDir, "journal");
   const writer = new SegmentWriter({ dir, durability: "write", segmentBytes: 1 << 20 }).open();
-  await Promise.all(events.map((e, i) => writer.append(envelopeHead({ id: `${i}`.padStart(32, "0"), type: e.type, sdkAppId: 1, roomId: e.roomId, eventTime: i, receivedAt: new Date().toISOString(), clientIp: null, optPlatform: null }), `{"i":${i}}`)));
+  await Promise.all(
+    events.map((e, i) =>
+      writer.append(
+        envelopeHead({
+          id: `${i}`.padStart(32, "0"),
+          type: e.type,
+          sdkAppId: 1,
+          roomId: e.roomId,
+          eventTime: i,
+          receivedAt: new Date().toISOString(),
+          clientIp: null,
+          optPlatform: null,
+        }),
+        `{"i":${i}}`,
+      ),
+    ),
+  );
   return { dir, writer };
 }
 
@@ -105,7 +121,10 @@ describe("journal feed", () => {
   });
 
   test("an overflowed room is re-read from the journal, filtered to that room, in order", async () => {
-    const events = Array.from({ length: 12 }, (_, i) => ({ type: i % 4 === 3 ? "Mic.Seat" : "Room.Enter", roomId: i % 2 ? "a" : "b" }));
+    const events = Array.from({ length: 12 }, (_, i) => ({
+      type: i % 4 === 3 ? "Mic.Seat" : "Room.Enter",
+      roomId: i % 2 ? "a" : "b",
+    }));
     const { dir, writer } = await journal(events);
     const { sched, f } = feed(dir, () => 12, new EventFilter(["Room.*"], undefined), { perRoom: 2 });
     f.read(100);

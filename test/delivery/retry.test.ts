@@ -8,9 +8,22 @@ const NOW = Date.parse("2026-11-25T12:00:00Z");
 
 describe("classification", () => {
   test.each([
-    [200, "delivered"], [204, "delivered"], [299, "delivered"],
-    [408, "retry"], [429, "retry"], [500, "retry"], [502, "retry"], [503, "retry"], [504, "retry"], [301, "retry"],
-    [400, "dead"], [401, "dead"], [403, "dead"], [404, "dead"], [413, "dead"], [422, "dead"],
+    [200, "delivered"],
+    [204, "delivered"],
+    [299, "delivered"],
+    [408, "retry"],
+    [429, "retry"],
+    [500, "retry"],
+    [502, "retry"],
+    [503, "retry"],
+    [504, "retry"],
+    [301, "retry"],
+    [400, "dead"],
+    [401, "dead"],
+    [403, "dead"],
+    [404, "dead"],
+    [413, "dead"],
+    [422, "dead"],
     [410, "gone"],
   ])("HTTP %d is %s", (status, kind) => {
     expect(classifyStatus(status, null, NOW).kind).toBe(kind as never);

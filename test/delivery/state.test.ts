@@ -33,7 +33,17 @@ describe("cursor files", () => {
 describe("dead letters", () => {
   test("the event is spliced in verbatim (big numbers survive) and read back", async () => {
     const event = '{"seq":9,"id":"ab","type":"T","data":{"n":144115233775727695}}';
-    const meta = { deadAt: "2026-01-01T00:00:00.000Z", target: "t", seq: 9, id: "ab", type: "T", roomId: null, attempts: 3, status: 500, lastError: 'HTTP 500 ,"event": tricky' };
+    const meta = {
+      deadAt: "2026-01-01T00:00:00.000Z",
+      target: "t",
+      seq: 9,
+      id: "ab",
+      type: "T",
+      roomId: null,
+      attempts: 3,
+      status: 500,
+      lastError: 'HTTP 500 ,"event": tricky',
+    };
     const d = parseDeadLetter(renderDeadLetter(meta, event))!;
     expect(d.event).toBe(event);
     expect(d.meta).toEqual(meta);
@@ -47,8 +57,15 @@ describe("dead letters", () => {
   });
 
   test("the envelope reader takes seq, id, type and room without parsing the body", () => {
-    const line = '{"seq":12,"id":"00ff","type":"Room.A","sdkAppId":1400000000,"roomId":"r\\"1","eventTime":null,"receivedAt":"2026-11-25T17:00:00.123Z","clientIp":null,"optPlatform":null,"data":{"x":1}}';
-    expect(readEnvelope(line)).toEqual({ seq: 12, id: "00ff", type: "Room.A", roomId: 'r"1', receivedAt: "2026-11-25T17:00:00.123Z" });
+    const line =
+      '{"seq":12,"id":"00ff","type":"Room.A","sdkAppId":1400000000,"roomId":"r\\"1","eventTime":null,"receivedAt":"2026-11-25T17:00:00.123Z","clientIp":null,"optPlatform":null,"data":{"x":1}}';
+    expect(readEnvelope(line)).toEqual({
+      seq: 12,
+      id: "00ff",
+      type: "Room.A",
+      roomId: 'r"1',
+      receivedAt: "2026-11-25T17:00:00.123Z",
+    });
     expect(readEnvelope('{"seq":3,"id":"a","type":"T","roomId":null}')!.roomId).toBeNull(); // other key order: parsed
     expect(readEnvelope("not json")).toBeNull();
   });
@@ -57,7 +74,12 @@ describe("dead letters", () => {
 describe("journal retention", () => {
   const H = 3600_000;
   const now = 100 * H;
-  const seg = (firstSeq: number, lastSeq: number, ageH: number): SegmentAge => ({ firstSeq, lastSeq, path: `/j/${firstSeq}`, mtimeMs: now - ageH * H });
+  const seg = (firstSeq: number, lastSeq: number, ageH: number): SegmentAge => ({
+    firstSeq,
+    lastSeq,
+    path: `/j/${firstSeq}`,
+    mtimeMs: now - ageH * H,
+  });
   const segs = [seg(1, 100, 50), seg(101, 200, 40), seg(201, 300, 10), seg(301, Infinity, 60)];
 
   test("only segments older than the retention AND passed by every cursor; never the newest", () => {

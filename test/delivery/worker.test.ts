@@ -22,7 +22,12 @@ afterEach(async () => {
 const silent = pino({ level: "silent" });
 
 function target(over: Partial<TargetConfig> = {}): TargetConfig {
-  return Value.Default(TargetSchema, { name: "t", url: "http://127.0.0.1:9/x", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", ...over }) as TargetConfig;
+  return Value.Default(TargetSchema, {
+    name: "t",
+    url: "http://127.0.0.1:9/x",
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ...over,
+  }) as TargetConfig;
 }
 
 async function journal(rooms: (string | null)[], segmentBytes = 1 << 20) {
@@ -30,7 +35,23 @@ async function journal(rooms: (string | null)[], segmentBytes = 1 << 20) {
   dirs.push(dataDir);
   const dir = join(dataDir, "journal");
   const writer = new SegmentWriter({ dir, durability: "write", segmentBytes }).open();
-  await Promise.all(rooms.map((r, i) => writer.append(envelopeHead({ id: `${i}`.padStart(32, "0"), type: "Room.CallbackAfterMemberEnter", sdkAppId: 1, roomId: r, eventTime: i, receivedAt: new Date().toISOString(), clientIp: null, optPlatform: null }), `{"RoomId":${JSON.stringify(r)},"i":${i}}`)));
+  await Promise.all(
+    rooms.map((r, i) =>
+      writer.append(
+        envelopeHead({
+          id: `${i}`.padStart(32, "0"),
+          type: "Room.CallbackAfterMemberEnter",
+          sdkAppId: 1,
+          roomId: r,
+          eventTime: i,
+          receivedAt: new Date().toISOString(),
+          clientIp: null,
+          optPlatform: null,
+        }),
+        `{"RoomId":${JSON.stringify(r)},"i":${i}}`,
+      ),
+    ),
+  );
   return { dataDir, dir, writer };
 }
 

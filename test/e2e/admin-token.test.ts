@@ -7,7 +7,12 @@ import { APP, cleanup, startRoomhook, toToml, type Roomhook } from "./helpers.ts
 
 afterAll(cleanup);
 
-const TOKENS: string[] = ["admin-token-0-aaaaaaaaaaaa", "admin-token-1-bbbbbbbbbbbb", "admin-token-2-cccccccccccc", "admin-token-3-dddddddddddd"];
+const TOKENS: string[] = [
+  "admin-token-0-aaaaaaaaaaaa",
+  "admin-token-1-bbbbbbbbbbbb",
+  "admin-token-2-cccccccccccc",
+  "admin-token-3-dddddddddddd",
+];
 
 function configWith(rh: { dataDir: string }, token: string, adminListen: string): string {
   return toToml({
@@ -29,7 +34,11 @@ async function reload(rh: Roomhook, text: string): Promise<void> {
   writeFileSync(rh.configPath!, text);
   const from = rh.logs.length;
   rh.proc.kill("SIGHUP");
-  await rh.waitForLog((l) => l.msg === "configuration reloaded" || l.msg === "reload failed; keeping the running configuration", 5000, from);
+  await rh.waitForLog(
+    (l) => l.msg === "configuration reloaded" || l.msg === "reload failed; keeping the running configuration",
+    5000,
+    from,
+  );
   expect(rh.logs.slice(from).some((l) => l.msg === "configuration reloaded")).toBe(true);
 }
 

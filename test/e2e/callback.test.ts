@@ -54,10 +54,18 @@ afterAll(async () => {
   }
 });
 
-const counts = () => ({ journal: readJournal(rh.dataDir).length, quarantine: readJournal(rh.dataDir, "quarantine").length });
+const counts = () => ({
+  journal: readJournal(rh.dataDir).length,
+  quarantine: readJournal(rh.dataDir, "quarantine").length,
+});
 
 /** Sends, expects a Tencent FAIL answer with this status/code and exactly one log line with a reason. */
-async function expectRejected(o: SendOptions, status: number, code: number, target: Roomhook = rh): Promise<SendResult> {
+async function expectRejected(
+  o: SendOptions,
+  status: number,
+  code: number,
+  target: Roomhook = rh,
+): Promise<SendResult> {
   const from = target.logs.length;
   const r = await sendCallback(target, o);
   expect(r.status).toBe(status);
@@ -114,7 +122,12 @@ describe("allow_from", () => {
       const r = await expectRejected({ body: memberEnter("allow-out") }, 403, 40301, other);
       expect(r.json.ErrorInfo).toMatch(/source|address|allow/i);
       // allow_from is checked first: an oversized body from there is a 403 too, not a 413.
-      await expectRejected({ body: memberEnter("allow-out-big", { Pad: "a".repeat(2 * MAX_BODY) }) }, 403, 40301, other);
+      await expectRejected(
+        { body: memberEnter("allow-out-big", { Pad: "a".repeat(2 * MAX_BODY) }) },
+        403,
+        40301,
+        other,
+      );
       // A 403 never writes: the journal stays empty and the quarantine too.
       expect(readJournal(other.dataDir).length).toBe(0);
       expect(readJournal(other.dataDir, "quarantine").length).toBe(0);
@@ -145,7 +158,9 @@ describe("body size (max_body_bytes = 4096)", () => {
     const from = rh.logs.length;
     const body = memberEnter("too-big-chunked", { Pad: "z".repeat(3 * MAX_BODY) });
     const conn = await rawConnect(rh.port);
-    conn.write(`POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    conn.write(
+      `POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     for (let i = 0; i < body.length; i += 1000) {
       const piece = body.slice(i, i + 1000);
       conn.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`);
@@ -166,9 +181,12 @@ describe("body size (max_body_bytes = 4096)", () => {
   test("a small chunked body is accepted like any other", async () => {
     const body = memberEnter("small-chunked");
     const conn = await rawConnect(rh.port);
-    conn.write(`POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    conn.write(
+      `POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     const half = Math.floor(body.length / 2);
-    for (const piece of [body.slice(0, half), body.slice(half)]) conn.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`);
+    for (const piece of [body.slice(0, half), body.slice(half)])
+      conn.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`);
     conn.write("0\r\n\r\n");
     const res = await conn.response;
     conn.close();
@@ -227,14 +245,30 @@ describe("Sign and RequestTime (the app has a token)", () => {
   });
 
   test("a wrong Sign: 401 and the token is not echoed", async () => {
-    const r = await expectUnstored({ body: memberEnter("sign-wrong"), sdkAppId: APP_TOKEN, token: "not-the-token" }, 401, 40104);
+    const r = await expectUnstored(
+      { body: memberEnter("sign-wrong"), sdkAppId: APP_TOKEN, token: "not-the-token" },
+      401,
+      40104,
+    );
     expect(r.text).not.toContain(TOKEN);
-    await expectUnstored({ body: memberEnter("sign-garbage"), sdkAppId: APP_TOKEN, sign: "abc", requestTime: now() }, 401, 40104);
+    await expectUnstored(
+      { body: memberEnter("sign-garbage"), sdkAppId: APP_TOKEN, sign: "abc", requestTime: now() },
+      401,
+      40104,
+    );
   });
 
   test("a correct Sign with RequestTime 120 s old (or 120 s ahead): 401", async () => {
-    await expectUnstored({ body: memberEnter("sign-stale"), sdkAppId: APP_TOKEN, token: TOKEN, requestTime: now() - 120 }, 401, 40103);
-    await expectUnstored({ body: memberEnter("sign-future"), sdkAppId: APP_TOKEN, token: TOKEN, requestTime: now() + 120 }, 401, 40103);
+    await expectUnstored(
+      { body: memberEnter("sign-stale"), sdkAppId: APP_TOKEN, token: TOKEN, requestTime: now() - 120 },
+      401,
+      40103,
+    );
+    await expectUnstored(
+      { body: memberEnter("sign-future"), sdkAppId: APP_TOKEN, token: TOKEN, requestTime: now() + 120 },
+      401,
+      40103,
+    );
   });
 
   test("a correct Sign within the window: 200 and journaled", async () => {
@@ -252,12 +286,20 @@ describe("Sign and RequestTime (the app has a token)", () => {
 describe("body checks", () => {
   test("a body that is not JSON: 400, not stored", async () => {
     await expectUnstored({ body: "this is not json", command: "Room.CallbackAfterMemberEnter" }, 400, 40001);
-    await expectUnstored({ body: '{"CallbackCommand":"Room.CallbackAfterMemberEnter",', command: "Room.CallbackAfterMemberEnter" }, 400, 40001);
+    await expectUnstored(
+      { body: '{"CallbackCommand":"Room.CallbackAfterMemberEnter",', command: "Room.CallbackAfterMemberEnter" },
+      400,
+      40001,
+    );
     await expectUnstored({ body: "", command: "Room.CallbackAfterMemberEnter" }, 400, 40001);
   });
 
   test("a JSON value that is not an object (array, string, null, number): 400, not stored", async () => {
-    await expectUnstored({ body: `[${memberEnter("in-array")}]`, command: "Room.CallbackAfterMemberEnter" }, 400, 40002);
+    await expectUnstored(
+      { body: `[${memberEnter("in-array")}]`, command: "Room.CallbackAfterMemberEnter" },
+      400,
+      40002,
+    );
     for (const body of ['"Room.CallbackAfterMemberEnter"', "null", "42"]) {
       await expectUnstored({ body, command: "Room.CallbackAfterMemberEnter" }, 400, 40002);
     }
@@ -286,10 +328,19 @@ describe("body checks", () => {
   test("a known command whose body breaks its schema: 422 and quarantined with a reason", async () => {
     const before = counts();
     // MemberList_Account must be an array of accounts; RoomId is required.
-    const bad = JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberEnter", RoomId: "schema-bad", MemberList_Account: "user1", EventTime: 1670574414123 });
+    const bad = JSON.stringify({
+      CallbackCommand: "Room.CallbackAfterMemberEnter",
+      RoomId: "schema-bad",
+      MemberList_Account: "user1",
+      EventTime: 1670574414123,
+    });
     const r = await expectRejected({ body: bad }, 422, 42201);
     expect(r.json.ErrorInfo).toContain("MemberList_Account");
-    const noRoom = JSON.stringify({ CallbackCommand: "Mic.CallbackAfterSeatInfoChanged", SeatList: [], EventTime: 1670574414124 });
+    const noRoom = JSON.stringify({
+      CallbackCommand: "Mic.CallbackAfterSeatInfoChanged",
+      SeatList: [],
+      EventTime: 1670574414124,
+    });
     await expectRejected({ body: noRoom }, 422, 42201);
     expect(counts()).toEqual({ journal: before.journal, quarantine: before.quarantine + 2 });
     const t = await runCli(["tail", "--quarantine", "--data-dir", rh.dataDir, "--room", "schema-bad"]);
@@ -302,7 +353,12 @@ describe("body checks", () => {
   });
 
   test("an unknown command: 200 and journaled under its own type", async () => {
-    const body = JSON.stringify({ CallbackCommand: "Room.CallbackAfterSomethingNew", RoomId: "unknown-cmd", Whatever: [1, 2, 3], EventTime: 1670574414125 });
+    const body = JSON.stringify({
+      CallbackCommand: "Room.CallbackAfterSomethingNew",
+      RoomId: "unknown-cmd",
+      Whatever: [1, 2, 3],
+      EventTime: 1670574414125,
+    });
     await expectOk({ body });
     const stored = journaledByRoom("unknown-cmd");
     expect(stored.length).toBe(1);
@@ -356,11 +412,26 @@ describe("the checks run in the table's order; the first failure decides", () =>
     const big = memberEnter("order-big", { Pad: "o".repeat(MAX_BODY) });
     await expectUnstored({ body: big, sdkAppId: 1400009999 }, 413, 41301);
     await expectUnstored({ body: "not json", sdkAppId: 1400009999 }, 403, 40303);
-    await expectUnstored({ body: "not json", sdkAppId: APP_TOKEN, command: "Room.CallbackAfterMemberEnter" }, 401, 40101);
-    await expectUnstored({ body: "[1]", sdkAppId: APP_TOKEN, token: TOKEN, command: "Room.CallbackAfterMemberEnter" }, 400, 40002);
+    await expectUnstored(
+      { body: "not json", sdkAppId: APP_TOKEN, command: "Room.CallbackAfterMemberEnter" },
+      401,
+      40101,
+    );
+    await expectUnstored(
+      { body: "[1]", sdkAppId: APP_TOKEN, token: TOKEN, command: "Room.CallbackAfterMemberEnter" },
+      400,
+      40002,
+    );
     // A body that both names another command and breaks its schema: the mismatch is reported.
     const before = counts();
-    await expectRejected({ body: JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberLeave", RoomId: 5 }), command: "Room.CallbackAfterMemberEnter" }, 400, 40003);
+    await expectRejected(
+      {
+        body: JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberLeave", RoomId: 5 }),
+        command: "Room.CallbackAfterMemberEnter",
+      },
+      400,
+      40003,
+    );
     expect(counts()).toEqual({ journal: before.journal, quarantine: before.quarantine + 1 });
   });
 });
@@ -384,16 +455,34 @@ describe("the official examples", () => {
 
   test("Room.CallbackUpdateRoomInfo is accepted as an alias (query and body, and mixed)", async () => {
     const upd = (room: string, cmd: string) =>
-      JSON.stringify({ CallbackCommand: cmd, Operator_Account: "bob", RoomInfo: { RoomId: room, RoomName: "n", IsCloudRecordingDisabled: "false" }, EventTime: 1670574414126 });
+      JSON.stringify({
+        CallbackCommand: cmd,
+        Operator_Account: "bob",
+        RoomInfo: { RoomId: room, RoomName: "n", IsCloudRecordingDisabled: "false" },
+        EventTime: 1670574414126,
+      });
     await expectOk({ body: upd("alias-both", "Room.CallbackUpdateRoomInfo") });
-    await expectOk({ body: upd("alias-mixed", "Room.CallbackUpdateRoomInfo"), command: "Room.CallbackAfterUpdateRoomInfo" });
+    await expectOk({
+      body: upd("alias-mixed", "Room.CallbackUpdateRoomInfo"),
+      command: "Room.CallbackAfterUpdateRoomInfo",
+    });
     for (const room of ["alias-both", "alias-mixed"]) {
       const stored = journaledByRoom(room);
       expect(stored.length).toBe(1);
       expect(["Room.CallbackAfterUpdateRoomInfo", "Room.CallbackUpdateRoomInfo"]).toContain(stored[0]!.entry.type);
     }
     // The alias is validated like the canonical command.
-    await expectRejected({ body: JSON.stringify({ CallbackCommand: "Room.CallbackUpdateRoomInfo", RoomInfo: { RoomName: "no id" }, EventTime: 1 }) }, 422, 42201);
+    await expectRejected(
+      {
+        body: JSON.stringify({
+          CallbackCommand: "Room.CallbackUpdateRoomInfo",
+          RoomInfo: { RoomName: "no id" },
+          EventTime: 1,
+        }),
+      },
+      422,
+      42201,
+    );
   });
 
   test("an 18-digit Member_Account (beyond 2^53) survives digit for digit in the journal file", async () => {
@@ -455,7 +544,9 @@ describe("disk failure -> 503", () => {
     // Fallback when mount(2) is not permitted: a per-process file-size limit (EFBIG) set with prlimit.
     const usePrlimit = !mounted;
     if (usePrlimit) {
-      console.warn("disk failure test: no tmpfs mount (not permitted, or E2E_DISK_FAILURE=prlimit); using RLIMIT_FSIZE via prlimit instead");
+      console.warn(
+        "disk failure test: no tmpfs mount (not permitted, or E2E_DISK_FAILURE=prlimit); using RLIMIT_FSIZE via prlimit instead",
+      );
       expect(spawnSync("prlimit", ["--version"]).status).toBe(0);
     }
     const dataDir = join(mountDir, "data");
@@ -518,4 +609,3 @@ describe("disk failure -> 503", () => {
     expect(existsSync(join(dataDir, "journal"))).toBe(true);
   });
 });
-

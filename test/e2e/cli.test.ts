@@ -69,7 +69,14 @@ describe("usage errors exit 2", () => {
   });
 
   test("an unknown flag, for the default command and for each command", async () => {
-    for (const args of [["--bogus"], ["serve", "--bogus"], ["check-config", "--bogus"], ["verify", "--bogus"], ["tail", "--bogus"], ["send", "--bogus"]]) {
+    for (const args of [
+      ["--bogus"],
+      ["serve", "--bogus"],
+      ["check-config", "--bogus"],
+      ["verify", "--bogus"],
+      ["tail", "--bogus"],
+      ["send", "--bogus"],
+    ]) {
       const r = await runCli(args, { timeoutMs: 5000 });
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr).toContain("bogus");
@@ -118,7 +125,9 @@ describe("check-config", () => {
   });
 
   test("a token given by flag or environment is masked too", async () => {
-    const r = await runCli(["check-config", "--sdk-app-id", String(APP), "--token", TOKEN], { env: { ROOMHOOK_TOKEN: `${TOKEN}-env` } });
+    const r = await runCli(["check-config", "--sdk-app-id", String(APP), "--token", TOKEN], {
+      env: { ROOMHOOK_TOKEN: `${TOKEN}-env` },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     expect(JSON.parse(r.stdout).apps[0].token).not.toContain(TOKEN);
@@ -156,7 +165,14 @@ describe("serve refuses an invalid config", () => {
   test("exits 1 naming the key, before binding the port or touching data_dir", async () => {
     const port = freePort();
     const dataDir = join(tempDir("never"), "data");
-    const path = writeConfig(toToml({ data_dir: dataDir, server: { listen: `127.0.0.1:${port}` }, apps: [{ sdk_app_id: APP }], journal: { durability: "sometimes" } }));
+    const path = writeConfig(
+      toToml({
+        data_dir: dataDir,
+        server: { listen: `127.0.0.1:${port}` },
+        apps: [{ sdk_app_id: APP }],
+        journal: { durability: "sometimes" },
+      }),
+    );
     const rh = spawnRoomhook({ noConfig: true, args: ["--config", path] });
     const code = await Promise.race([rh.exited(), Bun.sleep(8000).then(() => -1)]);
     expect(code).toBe(1);
@@ -169,7 +185,10 @@ describe("serve refuses an invalid config", () => {
   });
 
   test("an invalid flag value exits 1 too", async () => {
-    const rh = spawnRoomhook({ noConfig: true, args: ["--sdk-app-id", String(APP), "--data-dir", join(tempDir("never"), "d"), "--listen", "nope"] });
+    const rh = spawnRoomhook({
+      noConfig: true,
+      args: ["--sdk-app-id", String(APP), "--data-dir", join(tempDir("never"), "d"), "--listen", "nope"],
+    });
     expect(await Promise.race([rh.exited(), Bun.sleep(8000).then(() => -1)])).toBe(1);
     // Names the key (server.listen) or the flag, and the bad value.
     expect(rh.stderr).toMatch(/listen/);
@@ -191,7 +210,13 @@ async function journalWith(bodies: string[], config: Parameters<typeof startRoom
 
 describe("verify", () => {
   test("exits 0 on a good journal and prints the counts", async () => {
-    const dir = await journalWith([memberEnter("v1"), memberEnter("v2"), memberEnter("v3"), memberEnter("v4"), memberEnter("v5")]);
+    const dir = await journalWith([
+      memberEnter("v1"),
+      memberEnter("v2"),
+      memberEnter("v3"),
+      memberEnter("v4"),
+      memberEnter("v5"),
+    ]);
     const r = await runCli(["verify", "--data-dir", dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("5 event(s)");
@@ -242,7 +267,12 @@ describe("verify", () => {
 describe("tail", () => {
   let dir = "";
   const ev = (cmd: string, room: string, n: number) => {
-    const base: Record<string, unknown> = { CallbackCommand: cmd, Operator_Account: "u", RoomId: room, EventTime: 1700000000000 + n };
+    const base: Record<string, unknown> = {
+      CallbackCommand: cmd,
+      Operator_Account: "u",
+      RoomId: room,
+      EventTime: 1700000000000 + n,
+    };
     if (cmd.startsWith("Room.CallbackAfterMember")) Object.assign(base, { MemberList_Account: [`u${n}`] });
     if (cmd.startsWith("Mic.")) Object.assign(base, { SeatList: [{ Index: n, Member_Account: `u${n}` }] });
     return JSON.stringify(base);
@@ -270,7 +300,11 @@ describe("tail", () => {
     dir = await journalWith(plan.map(([c, r], i) => ev(c, r, i)));
     const r = await runCli(["tail", "--data-dir", dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(readJournal(dir).map((l) => `${l.raw}\n`).join(""));
+    expect(r.stdout).toBe(
+      readJournal(dir)
+        .map((l) => `${l.raw}\n`)
+        .join(""),
+    );
     expect((await tail()).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
@@ -307,7 +341,8 @@ describe("tail", () => {
     expect(JSON.parse(follower.lines[0]!).roomId).toBe("follow-first");
 
     const N = 40;
-    for (let i = 0; i < N; i++) expect((await sendCallback(rh, { body: memberEnter(`follow-${i}`, { Pad: "f".repeat(200) }) })).status).toBe(200);
+    for (let i = 0; i < N; i++)
+      expect((await sendCallback(rh, { body: memberEnter(`follow-${i}`, { Pad: "f".repeat(200) }) })).status).toBe(200);
     expect(segmentFiles(rh.dataDir).length).toBeGreaterThanOrEqual(3);
     await follower.waitFor((l) => l.length >= N + 1, 10_000);
     const seen = follower.lines.map((l) => JSON.parse(l) as { seq: number; roomId: string });
@@ -325,17 +360,37 @@ describe("send", () => {
       const r = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP)]);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("200");
-      const m = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP), "--command", "Mic.CallbackAfterSeatInfoChanged"]);
+      const m = await runCli([
+        "send",
+        "--url",
+        rh.callbackUrl,
+        "--sdk-app-id",
+        String(APP),
+        "--command",
+        "Mic.CallbackAfterSeatInfoChanged",
+      ]);
       expect(m.code).toBe(0);
       // With a token it signs; without, the token app refuses and send exits 1.
-      const signed = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP + 7), "--token", TOKEN, "--command", "Room.CallbackAfterDestroyRoom"]);
+      const signed = await runCli([
+        "send",
+        "--url",
+        rh.callbackUrl,
+        "--sdk-app-id",
+        String(APP + 7),
+        "--token",
+        TOKEN,
+        "--command",
+        "Room.CallbackAfterDestroyRoom",
+      ]);
       expect(signed.code).toBe(0);
       const unsigned = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP + 7)]);
       expect(unsigned.code).toBe(1);
       expect(unsigned.stdout).toContain("401");
       // --body - reads stdin.
       const body = memberEnter("from-stdin");
-      const piped = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP), "--body", "-"], { stdin: body });
+      const piped = await runCli(["send", "--url", rh.callbackUrl, "--sdk-app-id", String(APP), "--body", "-"], {
+        stdin: body,
+      });
       expect(piped.code).toBe(0);
 
       const all = readJournal(rh.dataDir);
@@ -351,7 +406,15 @@ describe("send", () => {
       // A realistic example: EventTime is now, in milliseconds.
       expect(Math.abs((all[0]!.entry.eventTime as number) - Date.now())).toBeLessThan(60_000);
       // Unreachable URL: exit 1.
-      const down = await runCli(["send", "--url", `http://127.0.0.1:${freePort()}/callback`, "--sdk-app-id", String(APP), "--timeout-ms", "3000"]);
+      const down = await runCli([
+        "send",
+        "--url",
+        `http://127.0.0.1:${freePort()}/callback`,
+        "--sdk-app-id",
+        String(APP),
+        "--timeout-ms",
+        "3000",
+      ]);
       expect(down.code).toBe(1);
     } finally {
       expect(await rh.stop()).toBe(0);
@@ -365,7 +428,9 @@ describe("signals and restarts", () => {
     const body = memberEnter("in-flight");
     const conn = await rawConnect(rh.port);
     const len = Buffer.byteLength(body);
-    conn.write(`POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\n\r\n`);
+    conn.write(
+      `POST /callback?SdkAppid=${APP}&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\n\r\n`,
+    );
     conn.write(body.slice(0, 40));
     await Bun.sleep(200); // the request has started; its body is not complete
     const from = rh.logs.length;
@@ -406,7 +471,8 @@ describe("signals and restarts", () => {
 
   test("a restart continues the seq (last + 1)", async () => {
     const first = await startRoomhook();
-    for (let i = 0; i < 3; i++) expect((await sendCallback(first, { body: memberEnter(`restart-${i}`) })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await sendCallback(first, { body: memberEnter(`restart-${i}`) })).status).toBe(200);
     expect(await first.stop()).toBe(0);
     const lastSeq = readJournal(first.dataDir).at(-1)!.entry.seq;
     expect(lastSeq).toBe(3);
@@ -429,7 +495,12 @@ describe("SIGHUP", () => {
   test("re-reads the file: a new token applies at once, an invalid file is logged and the running config stays", async () => {
     const rh = await startRoomhook();
     expect((await sendCallback(rh, { body: memberEnter("hup-0") })).status).toBe(200);
-    const withToken = toToml({ data_dir: rh.dataDir, server: { listen: "127.0.0.1:0" }, apps: [{ sdk_app_id: APP, token: TOKEN }], admin: { listen: "127.0.0.1:0" } });
+    const withToken = toToml({
+      data_dir: rh.dataDir,
+      server: { listen: "127.0.0.1:0" },
+      apps: [{ sdk_app_id: APP, token: TOKEN }],
+      admin: { listen: "127.0.0.1:0" },
+    });
     writeFileSync(rh.configPath!, withToken);
     let from = rh.logs.length;
     rh.proc.kill("SIGHUP");
@@ -456,7 +527,12 @@ describe("environment and flags", () => {
     const rh = await startRoomhook({
       noConfig: true,
       dataDir,
-      env: { ROOMHOOK_LISTEN: "127.0.0.1:0", ROOMHOOK_SDK_APP_ID: "1400000123, 1400000124", ROOMHOOK_DATA_DIR: dataDir, ROOMHOOK_ADMIN_LISTEN: "127.0.0.1:0" },
+      env: {
+        ROOMHOOK_LISTEN: "127.0.0.1:0",
+        ROOMHOOK_SDK_APP_ID: "1400000123, 1400000124",
+        ROOMHOOK_DATA_DIR: dataDir,
+        ROOMHOOK_ADMIN_LISTEN: "127.0.0.1:0",
+      },
     });
     try {
       const line = rh.logs.find((l) => l.msg === "roomhook listening")!;
@@ -475,7 +551,14 @@ describe("environment and flags", () => {
     const envDir = join(tempDir("env"), "data");
     const flagDir = join(tempDir("flag"), "data");
     const fileDir = join(tempDir("file"), "data");
-    const path = writeConfig(toToml({ data_dir: fileDir, server: { listen: "127.0.0.1:1" }, apps: [{ sdk_app_id: 333 }], admin: { listen: "127.0.0.1:0" } }));
+    const path = writeConfig(
+      toToml({
+        data_dir: fileDir,
+        server: { listen: "127.0.0.1:1" },
+        apps: [{ sdk_app_id: 333 }],
+        admin: { listen: "127.0.0.1:0" },
+      }),
+    );
     const rh = await startRoomhook({
       noConfig: true,
       dataDir: flagDir,
@@ -497,9 +580,26 @@ describe("environment and flags", () => {
     // The same precedence as check-config shows it: file < env < flags.
     const env = { ROOMHOOK_LISTEN: "127.0.0.1:2", ROOMHOOK_DATA_DIR: envDir, ROOMHOOK_LOG_LEVEL: "warn" };
     let c = JSON.parse((await runCli(["check-config", "--config", path], { env })).stdout);
-    expect([c.server.listen, c.data_dir, c.log.level, c.apps[0].sdk_app_id]).toEqual(["127.0.0.1:2", envDir, "warn", 333]);
-    c = JSON.parse((await runCli(["check-config", "--config", path, "--listen", "127.0.0.1:3", "--log-level", "error", "--sdk-app-id", "444"], { env })).stdout);
-    expect([c.server.listen, c.data_dir, c.log.level, c.apps[0].sdk_app_id]).toEqual(["127.0.0.1:3", envDir, "error", 444]);
+    expect([c.server.listen, c.data_dir, c.log.level, c.apps[0].sdk_app_id]).toEqual([
+      "127.0.0.1:2",
+      envDir,
+      "warn",
+      333,
+    ]);
+    c = JSON.parse(
+      (
+        await runCli(
+          ["check-config", "--config", path, "--listen", "127.0.0.1:3", "--log-level", "error", "--sdk-app-id", "444"],
+          { env },
+        )
+      ).stdout,
+    );
+    expect([c.server.listen, c.data_dir, c.log.level, c.apps[0].sdk_app_id]).toEqual([
+      "127.0.0.1:3",
+      envDir,
+      "error",
+      444,
+    ]);
     c = JSON.parse((await runCli(["check-config", "--config", path])).stdout);
     expect([c.server.listen, c.data_dir]).toEqual(["127.0.0.1:1", fileDir]);
     // ROOMHOOK_CONFIG names the file when --config is absent.

@@ -75,7 +75,8 @@ function checkJournal(dataDir: string, acked: Map<string, string>) {
   const lines = readJournal(dataDir);
   const seqs = lines.map((l) => l.entry.seq);
   expect(seqs[0]).toBe(1);
-  for (let i = 1; i < seqs.length; i++) if (!(seqs[i]! > seqs[i - 1]!)) throw new Error(`seq does not rise at line ${i}: ${seqs[i - 1]} then ${seqs[i]}`);
+  for (let i = 1; i < seqs.length; i++)
+    if (!(seqs[i]! > seqs[i - 1]!)) throw new Error(`seq does not rise at line ${i}: ${seqs[i - 1]} then ${seqs[i]}`);
   const byRoom = new Map<string, number>();
   const byId = new Map<string, number>();
   const rawByRoom = new Map<string, string>();
@@ -85,11 +86,15 @@ function checkJournal(dataDir: string, acked: Map<string, string>) {
     byId.set(l.entry.id, (byId.get(l.entry.id) ?? 0) + 1);
   }
   const missing = [...acked.keys()].filter((r) => byRoom.get(r) !== 1);
-  if (missing.length) throw new Error(`${missing.length} acknowledged event(s) not in the journal exactly once, e.g. ${missing.slice(0, 3).join(", ")}: ${missing.slice(0, 3).map((r) => byRoom.get(r) ?? 0)}`);
+  if (missing.length)
+    throw new Error(
+      `${missing.length} acknowledged event(s) not in the journal exactly once, e.g. ${missing.slice(0, 3).join(", ")}: ${missing.slice(0, 3).map((r) => byRoom.get(r) ?? 0)}`,
+    );
   // No event is stored twice, acknowledged or not.
   expect([...byId.values()].every((n) => n === 1)).toBe(true);
   for (const [room, body] of acked) {
-    if (!rawByRoom.get(room)!.endsWith(`"data":${body}}`)) throw new Error(`the stored body of ${room} differs from what was sent`);
+    if (!rawByRoom.get(room)!.endsWith(`"data":${body}}`))
+      throw new Error(`the stored body of ${room} differs from what was sent`);
   }
   return { lines, lastSeq: seqs.at(-1)! };
 }
@@ -157,7 +162,10 @@ describe("torn tail", () => {
     for (let i = 0; i < 5; i++) expect((await sendCallback(rh, { body: memberEnter(`torn-${i}`) })).status).toBe(200);
     await rh.kill9();
     const seg = segmentFiles(dataDir).at(-1)!;
-    appendFileSync(seg, `{"seq":6,"id":"deadbeef","type":"Room.CallbackAfterMemberEnter","sdkAppId":${APP},"roomId":"torn-x","data":{"Callback`);
+    appendFileSync(
+      seg,
+      `{"seq":6,"id":"deadbeef","type":"Room.CallbackAfterMemberEnter","sdkAppId":${APP},"roomId":"torn-x","data":{"Callback`,
+    );
     const before = await runCli(["verify", "--data-dir", dataDir]);
     expect(before.code).toBe(1);
     expect(before.stdout).toContain("torn");
@@ -188,13 +196,23 @@ describe("dedupe window across a restart with a large segment", () => {
     let rh = await startRoomhook({ dataDir, config });
     const room = (n: number) => `big-${String(n).padStart(6, "0")}`;
     const bodyFor = (n: number, padLen: number) =>
-      JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberEnter", RoomId: room(n), MemberList_Account: ["u"], EventTime: 1700000000000 + n, Pad: "b".repeat(padLen) });
+      JSON.stringify({
+        CallbackCommand: "Room.CallbackAfterMemberEnter",
+        RoomId: room(n),
+        MemberList_Account: ["u"],
+        EventTime: 1700000000000 + n,
+        Pad: "b".repeat(padLen),
+      });
     const first = bodyFor(0, 2000);
     expect((await sendCallback(rh, { body: first })).status).toBe(200);
     // ~4.5 MiB of 2 KiB events, 16 at a time.
     let n = 1;
     while (journalBytes(dataDir) < CHUNK + 512 * 1024) {
-      await Promise.all(Array.from({ length: 16 }, () => sendCallback(rh, { body: bodyFor(n++, 2000) }).then((r) => expect(r.status).toBe(200))));
+      await Promise.all(
+        Array.from({ length: 16 }, () =>
+          sendCallback(rh, { body: bodyFor(n++, 2000) }).then((r) => expect(r.status).toBe(200)),
+        ),
+      );
     }
     const [seg, ...more] = segmentFiles(dataDir);
     expect(more.length).toBe(0);
@@ -205,7 +223,11 @@ describe("dedupe window across a restart with a large segment", () => {
       const size = bytes.length;
       const lines = readJournal(dataDir);
       const last = lines.at(-1)!;
-      const overhead = Buffer.byteLength(last.raw) + 1 - Buffer.byteLength(JSON.stringify(last.entry.data)) + (String(last.entry.seq + 1).length - String(last.entry.seq).length);
+      const overhead =
+        Buffer.byteLength(last.raw) +
+        1 -
+        Buffer.byteLength(JSON.stringify(last.entry.data)) +
+        (String(last.entry.seq + 1).length - String(last.entry.seq).length);
       let lineStart = -1;
       for (let p = size + 2500 - CHUNK + delta; p < size + 6000 - CHUNK + delta; p++) {
         if (bytes[p - 1] === 0x0a) {

@@ -37,7 +37,9 @@ afterAll(async () => {
 });
 
 function toml(dataDir: string): string {
-  return configText({ data_dir: dataDir, journal: { durability: "write" } }, [{ name: "strict", url: `http://127.0.0.1:${refuse.port}/`, max_in_flight: 64 }]);
+  return configText({ data_dir: dataDir, journal: { durability: "write" } }, [
+    { name: "strict", url: `http://127.0.0.1:${refuse.port}/`, max_in_flight: 64 },
+  ]);
 }
 
 const adminOf = (rh: Roomhook) => `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
@@ -46,7 +48,10 @@ async function settled(rh: Roomhook): Promise<void> {
   const admin = adminOf(rh);
   const end = Date.now() + 20_000;
   for (;;) {
-    const st = (await (await fetch(`${admin}/v1/targets`)).json()) as { headSeq: number; targets: { cursor: number; inFlight: number }[] };
+    const st = (await (await fetch(`${admin}/v1/targets`)).json()) as {
+      headSeq: number;
+      targets: { cursor: number; inFlight: number }[];
+    };
     if (st.targets[0]!.cursor === st.headSeq && st.targets[0]!.inFlight === 0) return;
     if (Date.now() > end) throw new Error(`the target did not catch up: ${JSON.stringify(st)}`);
     await Bun.sleep(20);
@@ -134,7 +139,11 @@ test("after a torn dead-letter line, a redelivery sends every event's journal li
   accepting = true;
   bodies.length = 0;
   try {
-    const r = await fetch(`${adminOf(rh)}/v1/dead-letters/strict/redeliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const r = await fetch(`${adminOf(rh)}/v1/dead-letters/strict/redeliver`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(r.status).toBe(202);
     const end = Date.now() + 5000;
     while (bodies.length < 2 && Date.now() < end) await Bun.sleep(20);

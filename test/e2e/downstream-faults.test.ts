@@ -27,7 +27,14 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync } from "node:fs";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Server, TCPSocketListener } from "bun";
-import { configText, percentile, scanDeadLetters, scanJournal, sendSigned, type TargetToml } from "../support/harness.ts";
+import {
+  configText,
+  percentile,
+  scanDeadLetters,
+  scanJournal,
+  sendSigned,
+  type TargetToml,
+} from "../support/harness.ts";
 import { OK_ANSWER, cleanup, freePort, requireBinary, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 import { join } from "node:path";
 
@@ -45,7 +52,9 @@ const BURST_MS = 3000;
 const BURST_SENDERS = 16;
 
 /** The default schedule (31.7 h) compressed 20000x: 1 ms stands for 20 s. */
-const COMPRESSED = [1000, 5000, 30000, 120000, 600000, 1800000, 3600000, 7200000, 14400000, 28800000, 28800000, 28800000].map((d) => Math.max(1, Math.round(d / 20000)));
+const COMPRESSED = [
+  1000, 5000, 30000, 120000, 600000, 1800000, 3600000, 7200000, 14400000, 28800000, 28800000, 28800000,
+].map((d) => Math.max(1, Math.round(d / 20000)));
 
 /** What one target's server saw, by webhook-id. */
 class Seen {
@@ -86,7 +95,11 @@ function seenOf(name: string): Seen {
 }
 
 /** An HTTP target whose handler decides per request. */
-function httpTarget(name: string, handle: (s: Seen, id: string, body: string, attempt: number) => Response | Promise<Response>, port = 0): string {
+function httpTarget(
+  name: string,
+  handle: (s: Seen, id: string, body: string, attempt: number) => Response | Promise<Response>,
+  port = 0,
+): string {
   const s = seen.get(name) ?? seenOf(name);
   const server: Server<undefined> = Bun.serve({
     hostname: "127.0.0.1",
@@ -132,7 +145,10 @@ function junkResponse(status: number, k: number): Response {
 }
 
 /** A raw TCP server: `onRequest` gets the socket once the head (and webhook-id) has arrived. */
-function tcpTarget(name: string, onRequest: (s: Seen, sock: Socket, id: string, attempt: number, readBody: () => Promise<string>) => void): string {
+function tcpTarget(
+  name: string,
+  onRequest: (s: Seen, sock: Socket, id: string, attempt: number, readBody: () => Promise<string>) => void,
+): string {
   const s = seen.get(name) ?? seenOf(name);
   const server: NetServer = createServer((sock) => {
     let buf = Buffer.alloc(0);
@@ -169,16 +185,37 @@ function tcpTarget(name: string, onRequest: (s: Seen, sock: Socket, id: string, 
 function blackhole(name: string): string {
   seenOf(name);
   const s = seen.get(name)!;
-  const l: TCPSocketListener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: () => void s.requests++, data() {} } });
+  const l: TCPSocketListener = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: { open: () => void s.requests++, data() {} },
+  });
   stoppers.push(() => l.stop(true));
   return `http://127.0.0.1:${l.port}/hook`;
 }
 
 const enterBody = (room: string, n: number) =>
-  JSON.stringify({ CallbackCommand: ENTER, Operator_Account: "u1", RoomId: room, MemberCount: 2, Type: "Enter", MemberList_Account: [`u${n}`], EventTime: Date.now() * 1000 + n });
+  JSON.stringify({
+    CallbackCommand: ENTER,
+    Operator_Account: "u1",
+    RoomId: room,
+    MemberCount: 2,
+    Type: "Enter",
+    MemberList_Account: [`u${n}`],
+    EventTime: Date.now() * 1000 + n,
+  });
 let leaveN = 0;
 const leaveBody = () =>
-  JSON.stringify({ CallbackCommand: LEAVE, Operator_Account: "u1", RoomId: `burst-${leaveN % 100}`, MemberCount: 1, Type: "Leave", MemberList_Account: ["u1"], Reason: "x", EventTime: Date.now() * 1000 + (leaveN++ % 1000) });
+  JSON.stringify({
+    CallbackCommand: LEAVE,
+    Operator_Account: "u1",
+    RoomId: `burst-${leaveN % 100}`,
+    MemberCount: 1,
+    Type: "Leave",
+    MemberList_Account: ["u1"],
+    Reason: "x",
+    EventTime: Date.now() * 1000 + (leaveN++ % 1000),
+  });
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -191,7 +228,10 @@ function cpuSeconds(pid: number): number {
 }
 
 /** A closed-loop burst of MemberLeave callbacks; returns sorted latencies, non-OK answers, CPU used. */
-async function burst(rh: Roomhook, ms: number): Promise<{ lat: number[]; bad: string[]; cpu: { roomhook: number; tester: number } }> {
+async function burst(
+  rh: Roomhook,
+  ms: number,
+): Promise<{ lat: number[]; bad: string[]; cpu: { roomhook: number; tester: number } }> {
   const lat: number[] = [];
   const bad: string[] = [];
   const cpu0 = { roomhook: cpuSeconds(rh.pid), tester: cpuSeconds(process.pid) };
@@ -209,16 +249,20 @@ async function burst(rh: Roomhook, ms: number): Promise<{ lat: number[]; bad: st
       }
     }),
   );
-  const cpu = { roomhook: +(cpuSeconds(rh.pid) - cpu0.roomhook).toFixed(2), tester: +(cpuSeconds(process.pid) - cpu0.tester).toFixed(2) };
+  const cpu = {
+    roomhook: +(cpuSeconds(rh.pid) - cpu0.roomhook).toFixed(2),
+    tester: +(cpuSeconds(process.pid) - cpu0.tester).toFixed(2),
+  };
   return { lat: lat.sort((a, b) => a - b), bad, cpu };
 }
 
 /** Enter events in 40 rooms (one sender per room, 150..400 ms apart) plus 2 x 2 in the dl- rooms. */
 async function enterLoad(rh: Roomhook, bad: string[]): Promise<void> {
-  for (const room of DL_ROOMS) for (let i = 0; i < 2; i++) {
-    const a = await sendSigned(rh.base, enterBody(room, i), ENTER);
-    if (a.status !== 200) bad.push(`${a.status}`);
-  }
+  for (const room of DL_ROOMS)
+    for (let i = 0; i < 2; i++) {
+      const a = await sendSigned(rh.base, enterBody(room, i), ENTER);
+      if (a.status !== 200) bad.push(`${a.status}`);
+    }
   await Promise.all(
     Array.from({ length: ROOMS }, async (_, r) => {
       for (let i = 0; i < PER_ROOM; i++) {
@@ -230,7 +274,12 @@ async function enterLoad(rh: Roomhook, bad: string[]): Promise<void> {
   );
 }
 
-const summary = (lat: number[]) => ({ n: lat.length, p50: +percentile(lat, 50).toFixed(1), p99: +percentile(lat, 99).toFixed(1), max: +(lat.at(-1) ?? 0).toFixed(1) });
+const summary = (lat: number[]) => ({
+  n: lat.length,
+  p50: +percentile(lat, 50).toFixed(1),
+  p99: +percentile(lat, 99).toFixed(1),
+  max: +(lat.at(-1) ?? 0).toFixed(1),
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -263,7 +312,10 @@ async function status(): Promise<{ headSeq: number; targets: TargetStatus[] }> {
 async function until(what: string, pred: () => Promise<boolean> | boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}; targets: ${JSON.stringify((await status()).targets.map((t) => [t.name, t.cursor, t.lag, t.inFlight, t.deadLetters, t.state]))}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${ms} ms waiting for: ${what}; targets: ${JSON.stringify((await status()).targets.map((t) => [t.name, t.cursor, t.lag, t.inFlight, t.deadLetters, t.state]))}`,
+      );
     await Bun.sleep(50);
   }
 }
@@ -274,7 +326,7 @@ beforeAll(async () => {
   const held: (() => void)[] = [];
   const slowRand = (() => {
     let x = 7;
-    return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    return () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
   })();
   let flapN = 0;
   let junkN = 0;
@@ -282,7 +334,12 @@ beforeAll(async () => {
   const vanishPort = freePort();
   const onlyEnter = { types: [ENTER] };
   targets.push(
-    { name: "control", url: httpTarget("control", (s, id, body) => (s.ok(id, body), new Response("ok"))), max_in_flight: 32, retry_delays_ms: [20, 50, 100] },
+    {
+      name: "control",
+      url: httpTarget("control", (s, id, body) => (s.ok(id, body), new Response("ok"))),
+      max_in_flight: 32,
+      retry_delays_ms: [20, 50, 100],
+    },
     {
       name: "hang",
       url: httpTarget("hang", async (s, id, body) => {
@@ -297,7 +354,14 @@ beforeAll(async () => {
       retry_delays_ms: [50, 100, 200, 400, 800, 1600, 3200, 3200, 3200],
       ...onlyEnter,
     },
-    { name: "blackhole", url: blackhole("blackhole"), timeout_ms: 200, retry_delays_ms: [20, 40], rooms: DL_ROOMS, ...onlyEnter },
+    {
+      name: "blackhole",
+      url: blackhole("blackhole"),
+      timeout_ms: 200,
+      retry_delays_ms: [20, 40],
+      rooms: DL_ROOMS,
+      ...onlyEnter,
+    },
     {
       name: "reset",
       url: tcpTarget("reset", (s, sock, id, attempt, readBody) => {
@@ -350,9 +414,21 @@ beforeAll(async () => {
       timeout_ms: 5000,
       ...onlyEnter,
     },
-    { name: "garbage500", url: httpTarget("garbage500", (_s, _id, _b, a) => junkResponse(500, a)), retry_delays_ms: [20, 40, 80], rooms: DL_ROOMS, ...onlyEnter },
+    {
+      name: "garbage500",
+      url: httpTarget("garbage500", (_s, _id, _b, a) => junkResponse(500, a)),
+      retry_delays_ms: [20, 40, 80],
+      rooms: DL_ROOMS,
+      ...onlyEnter,
+    },
     { name: "outage", url: `http://127.0.0.1:${outagePort}/hook`, retry_delays_ms: COMPRESSED, ...onlyEnter },
-    { name: "vanish", url: `http://127.0.0.1:${vanishPort}/hook`, retry_delays_ms: [10, 20, 40], rooms: DL_ROOMS, ...onlyEnter },
+    {
+      name: "vanish",
+      url: `http://127.0.0.1:${vanishPort}/hook`,
+      retry_delays_ms: [10, 20, 40],
+      rooms: DL_ROOMS,
+      ...onlyEnter,
+    },
   );
   seenOf("outage");
   seenOf("vanish");
@@ -362,9 +438,18 @@ beforeAll(async () => {
   // between them in 500 ms slices, so whatever else runs on the machine weighs on both alike.
   const healthy = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("ok") });
   const bd = join(tempDir("dsbase"), "data");
-  const base = await startRoomhook({ dataDir: bd, tomlText: configText({ data_dir: bd, journal: { durability: "fsync" } }, targets.map((t) => ({ ...t, url: `http://127.0.0.1:${healthy.port}/hook` }))) });
+  const base = await startRoomhook({
+    dataDir: bd,
+    tomlText: configText(
+      { data_dir: bd, journal: { durability: "fsync" } },
+      targets.map((t) => ({ ...t, url: `http://127.0.0.1:${healthy.port}/hook` })),
+    ),
+  });
   dataDir = join(tempDir("downstream"), "data");
-  rh = await startRoomhook({ dataDir, tomlText: configText({ data_dir: dataDir, journal: { durability: "fsync" } }, targets) });
+  rh = await startRoomhook({
+    dataDir,
+    tomlText: configText({ data_dir: dataDir, journal: { durability: "fsync" } }, targets),
+  });
   admin = `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
   const t0 = Date.now();
 
@@ -374,7 +459,10 @@ beforeAll(async () => {
       hanging = false;
       for (const r of held.splice(0)) r();
     }, HANG_MS),
-    setTimeout(() => httpTarget("outage", (s, id, body) => (s.ok(id, body), new Response("ok")), outagePort), OUTAGE_MS),
+    setTimeout(
+      () => httpTarget("outage", (s, id, body) => (s.ok(id, body), new Response("ok")), outagePort),
+      OUTAGE_MS,
+    ),
   ];
   let sampling = true;
   const sampler = (async () => {
@@ -396,7 +484,10 @@ beforeAll(async () => {
     cpu[which].tester += b.cpu.tester;
     burstBad.push(...b.bad);
   }
-  const round2 = (c: { roomhook: number; tester: number }) => ({ roomhook: +c.roomhook.toFixed(2), tester: +c.tester.toFixed(2) });
+  const round2 = (c: { roomhook: number; tester: number }) => ({
+    roomhook: +c.roomhook.toFixed(2),
+    tester: +c.tester.toFixed(2),
+  });
   baseline = { ...summary(lat.base.sort((a, b) => a - b)), cpu: round2(cpu.base) };
   underFaults = { ...summary(lat.faults.sort((a, b) => a - b)), cpu: round2(cpu.faults) };
   const burstEnd = Date.now();
@@ -408,7 +499,9 @@ beforeAll(async () => {
       return c.cursor === st.headSeq;
     },
     10_000,
-  ).then(() => (controlCatchUpMs = Date.now() - burstEnd)).catch(() => {});
+  )
+    .then(() => (controlCatchUpMs = Date.now() - burstEnd))
+    .catch(() => {});
   await enters;
   sampling = false;
   await sampler;
@@ -417,10 +510,18 @@ beforeAll(async () => {
 
   // vanish: once all its events are dead letters, it comes back and they are redelivered.
   const vanishExpected = 4;
-  await until("vanish dead-letters its 4 events", async () => (await status()).targets.find((t) => t.name === "vanish")!.deadLetters === vanishExpected, 20_000);
+  await until(
+    "vanish dead-letters its 4 events",
+    async () => (await status()).targets.find((t) => t.name === "vanish")!.deadLetters === vanishExpected,
+    20_000,
+  );
   vanishDeadBefore = vanishExpected;
   httpTarget("vanish", (s, id, body) => (s.ok(id, body), new Response("ok")), vanishPort);
-  const r = await fetch(`${admin}/v1/dead-letters/vanish/redeliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  const r = await fetch(`${admin}/v1/dead-letters/vanish/redeliver`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
   vanishRedeliver = { status: r.status, json: (await r.json()) as Record<string, unknown> };
 
   // Everything settles: every cursor at the head, nothing in flight, vanish's dead letters gone.
@@ -428,7 +529,10 @@ beforeAll(async () => {
     "every target settled",
     async () => {
       const st = await status();
-      return st.targets.every((t) => t.cursor === st.headSeq && t.inFlight === 0) && st.targets.find((t) => t.name === "vanish")!.deadLetters === 0;
+      return (
+        st.targets.every((t) => t.cursor === st.headSeq && t.inFlight === 0) &&
+        st.targets.find((t) => t.name === "vanish")!.deadLetters === 0
+      );
     },
     30_000,
   );
@@ -466,19 +570,24 @@ function account(name: string) {
   const phantom = [...s.delivered.keys()].filter((id) => !journalIds.has(id));
   const delivered = exp.filter((l) => s.delivered.has(l.id)).length;
   const dead = exp.filter((l) => dl.ids.has(l.id)).length;
-  console.log(`${name.padEnd(10)} expected ${String(exp.length).padStart(4)}  delivered ${String(delivered).padStart(4)}  dead-lettered ${String(dead).padStart(3)}  lost ${lost.length}  requests ${s.requests}  redeliveries ${[...s.delivered.values()].reduce((a, v) => a + v.length - 1, 0)}`);
+  console.log(
+    `${name.padEnd(10)} expected ${String(exp.length).padStart(4)}  delivered ${String(delivered).padStart(4)}  dead-lettered ${String(dead).padStart(3)}  lost ${lost.length}  requests ${s.requests}  redeliveries ${[...s.delivered.values()].reduce((a, v) => a + v.length - 1, 0)}`,
+  );
   return { exp, s, dl, lost, phantom, delivered, dead };
 }
 
 /** Events of one room arrive in journal order (first deliveries). */
 function inRoomOrder(s: Seen): boolean {
-  for (const seqs of s.firstByRoom.values()) for (let i = 1; i < seqs.length; i++) if (seqs[i]! < seqs[i - 1]!) return false;
+  for (const seqs of s.firstByRoom.values())
+    for (let i = 1; i < seqs.length; i++) if (seqs[i]! < seqs[i - 1]!) return false;
   return true;
 }
 
 describe("downstream faults", () => {
   test("the ingest is unaffected: every callback acknowledged, the burst's latency close to the same targets all healthy", () => {
-    console.log(`ingest burst (${BURST_SENDERS} senders, ${BURST_MS} ms each, in alternating 500 ms slices; ms per callback; CPU s): ten healthy targets ${JSON.stringify(baseline)}; the same ten, nine faulty ${JSON.stringify(underFaults)}; settled ${settleMs} ms after start`);
+    console.log(
+      `ingest burst (${BURST_SENDERS} senders, ${BURST_MS} ms each, in alternating 500 ms slices; ms per callback; CPU s): ten healthy targets ${JSON.stringify(baseline)}; the same ten, nine faulty ${JSON.stringify(underFaults)}; settled ${settleMs} ms after start`,
+    );
     expect(enterBad).toEqual([]);
     expect(burstBad).toEqual([]);
     expect(underFaults.n).toBeGreaterThan(500);
@@ -547,7 +656,10 @@ describe("downstream faults", () => {
       expect(a.lost).toEqual([]);
       expect(a.delivered).toBe(0);
       expect(a.dead).toBe(4);
-      const page = (await (await fetch(`${admin}/v1/dead-letters/${name}`)).json()) as { total: number; entries: { status: number | null; lastError: string; attempts: number }[] };
+      const page = (await (await fetch(`${admin}/v1/dead-letters/${name}`)).json()) as {
+        total: number;
+        entries: { status: number | null; lastError: string; attempts: number }[];
+      };
       expect(page.total).toBe(4);
       for (const e of page.entries) {
         expect(e.status).toBe(status);

@@ -5,7 +5,18 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import type { Server } from "bun";
-import { APP, cleanup, memberEnter, readJournal, runCli, sendCallback, startRoomhook, tempDir, toToml, type Roomhook } from "./helpers.ts";
+import {
+  APP,
+  cleanup,
+  memberEnter,
+  readJournal,
+  runCli,
+  sendCallback,
+  startRoomhook,
+  tempDir,
+  toToml,
+  type Roomhook,
+} from "./helpers.ts";
 
 afterAll(cleanup);
 
@@ -86,15 +97,28 @@ function config(dataDir: string, targets: TargetToml[], adminToken?: string): st
     log: { level: "info" },
   });
   const t = targets.map((x) => {
-    const lines = ["[[targets]]", `name = ${JSON.stringify(x.name)}`, `url = ${JSON.stringify(x.url)}`, `secret = ${JSON.stringify(x.secret ?? SECRET_A)}`];
-    lines.push(`max_in_flight = ${x.max_in_flight ?? 8}`, `timeout_ms = ${x.timeout_ms ?? 2000}`, `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [50, 100, 200])}`);
+    const lines = [
+      "[[targets]]",
+      `name = ${JSON.stringify(x.name)}`,
+      `url = ${JSON.stringify(x.url)}`,
+      `secret = ${JSON.stringify(x.secret ?? SECRET_A)}`,
+    ];
+    lines.push(
+      `max_in_flight = ${x.max_in_flight ?? 8}`,
+      `timeout_ms = ${x.timeout_ms ?? 2000}`,
+      `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [50, 100, 200])}`,
+    );
     if (x.types) lines.push(`types = ${JSON.stringify(x.types)}`);
     return lines.join("\n");
   });
   return `${base}\n${t.join("\n\n")}\n`;
 }
 
-async function start(dataDir: string, targets: TargetToml[], adminToken?: string): Promise<Roomhook & { admin: string }> {
+async function start(
+  dataDir: string,
+  targets: TargetToml[],
+  adminToken?: string,
+): Promise<Roomhook & { admin: string }> {
   const rh = await startRoomhook({ dataDir, tomlText: config(dataDir, targets, adminToken) });
   const line = rh.logs.find((l) => l.msg === "roomhook listening")!;
   return Object.assign(rh, { admin: `http://${String(line.admin)}` });
@@ -121,7 +145,8 @@ async function send(rh: Roomhook, rooms: string[], perRoom: number): Promise<voi
   // Rooms in parallel, each room's events one after another (so journal order = send order).
   await Promise.all(
     rooms.map(async (room) => {
-      for (let i = 0; i < perRoom; i++) expect((await sendCallback(rh, { body: memberEnter(room, { Seq: i }) })).status).toBe(200);
+      for (let i = 0; i < perRoom; i++)
+        expect((await sendCallback(rh, { body: memberEnter(room, { Seq: i }) })).status).toBe(200);
     }),
   );
 }
@@ -146,7 +171,12 @@ describe("fan-out", () => {
         // Either secret alone verifies: receivers can rotate.
         expect(new Webhook(SECRET_A).verify(r.body, r.headers)).toBeTruthy();
         expect(new Webhook(SECRET_B).verify(r.body, r.headers)).toBeTruthy();
-        expect(() => new Webhook(`whsec_${Buffer.from("not the right secret at all!!").toString("base64")}`).verify(r.body, r.headers)).toThrow();
+        expect(() =>
+          new Webhook(`whsec_${Buffer.from("not the right secret at all!!").toString("base64")}`).verify(
+            r.body,
+            r.headers,
+          ),
+        ).toThrow();
         expect(r.body).toBe(lines.get(r.headers["webhook-id"]!)!);
       }
       expect(new Set(s.ids())).toEqual(new Set(lines.keys()));
@@ -161,7 +191,13 @@ describe("fan-out", () => {
     s.answer = () => (failing ? 503 : 200);
     s.extraHeaders = { "retry-after": "0" };
     const dataDir = join(tempDir("fo"), "data");
-    const rh = await start(dataDir, [{ name: "flaky", url: s.url, retry_delays_ms: [50, 100, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200] }]);
+    const rh = await start(dataDir, [
+      {
+        name: "flaky",
+        url: s.url,
+        retry_delays_ms: [50, 100, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+      },
+    ]);
     try {
       await send(rh, ["fl-1", "fl-2", "fl-3", "fl-4"], 5);
       await Bun.sleep(600);
@@ -216,7 +252,10 @@ describe("fan-out", () => {
     const rh = await start(dataDir, [{ name: "strict", url: s.url }]);
     try {
       await send(rh, ["dl-1"], 3);
-      await until("3 dead letters", async () => (await admin(rh, "GET", "/v1/targets")).json.targets[0].deadLetters === 3);
+      await until(
+        "3 dead letters",
+        async () => (await admin(rh, "GET", "/v1/targets")).json.targets[0].deadLetters === 3,
+      );
       expect(attempts).toBe(3); // no retries for a 4xx
       const page = await admin(rh, "GET", "/v1/dead-letters/strict?from=0&limit=2");
       expect(page.json.total).toBe(3);
@@ -226,7 +265,9 @@ describe("fan-out", () => {
       expect(page.json.entries[0].attempts).toBe(1);
       expect(page.json.entries[0].lastError).toContain("422");
       expect(page.json.entries[0].event.id).toBe(page.json.entries[0].id);
-      const lines = readFileSync(join(dataDir, "dead-letters", "strict.jsonl"), "utf8").trim().split("\n");
+      const lines = readFileSync(join(dataDir, "dead-letters", "strict.jsonl"), "utf8")
+        .trim()
+        .split("\n");
       expect(lines).toHaveLength(3);
       reject = false;
       const one = page.json.entries[1].id as string;
@@ -234,11 +275,17 @@ describe("fan-out", () => {
       expect(r1.status).toBe(202);
       expect(r1.json.queued).toBe(1);
       await until("the one redelivered", () => s.ids().includes(one));
-      await until("2 dead letters left", async () => (await admin(rh, "GET", "/v1/targets")).json.targets[0].deadLetters === 2);
+      await until(
+        "2 dead letters left",
+        async () => (await admin(rh, "GET", "/v1/targets")).json.targets[0].deadLetters === 2,
+      );
       const r2 = await admin(rh, "POST", "/v1/dead-letters/strict/redeliver", {});
       expect(r2.json.queued).toBe(2);
       await until("all redelivered", () => new Set(s.ids()).size === 3);
-      await until("no dead letters left", async () => (await admin(rh, "GET", "/v1/dead-letters/strict")).json.total === 0);
+      await until(
+        "no dead letters left",
+        async () => (await admin(rh, "GET", "/v1/dead-letters/strict")).json.total === 0,
+      );
     } finally {
       expect(await rh.stop()).toBe(0);
     }
@@ -366,19 +413,29 @@ describe("fan-out", () => {
       writeFileSync(rh.configPath!, config(dataDir, targets));
       const from = rh.logs.length;
       rh.proc.kill("SIGHUP");
-      await rh.waitForLog((l) => l.msg === (expectOk ? "configuration reloaded" : "reload failed; keeping the running configuration"), 5000, from);
+      await rh.waitForLog(
+        (l) => l.msg === (expectOk ? "configuration reloaded" : "reload failed; keeping the running configuration"),
+        5000,
+        from,
+      );
     };
     try {
       await send(rh, ["hup-1"], 2);
       await until("a has 2", () => a.got.length === 2);
 
-      await reload([{ name: "a", url: a.url }, { name: "b", url: b.url }]);
+      await reload([
+        { name: "a", url: a.url },
+        { name: "b", url: b.url },
+      ]);
       await send(rh, ["hup-2"], 2);
       await until("a has 4, b has the 2 new ones", () => a.got.length === 4 && b.got.length === 2);
       expect(b.seqs()).toEqual([3, 4]); // a new target starts at the journal's end
 
       // "a" now points at b's sink: a changed target restarts from its saved cursor
-      await reload([{ name: "a", url: b.url }, { name: "b", url: b.url }]);
+      await reload([
+        { name: "a", url: b.url },
+        { name: "b", url: b.url },
+      ]);
       await send(rh, ["hup-3"], 1);
       await until("both deliveries of seq 5 reach b", () => b.seqs().filter((x) => x === 5).length === 2);
       expect(a.got.length).toBe(4);

@@ -6,7 +6,18 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { APP, cleanup, memberEnter, rawConnect, readJournal, runCli, sendCallback, startRoomhook, tempDir, toToml } from "./helpers.ts";
+import {
+  APP,
+  cleanup,
+  memberEnter,
+  rawConnect,
+  readJournal,
+  runCli,
+  sendCallback,
+  startRoomhook,
+  tempDir,
+  toToml,
+} from "./helpers.ts";
 
 // bunfig.toml's [test] timeout is not applied by bun 1.4.5 (the default stays 5 s): set it here.
 setDefaultTimeout(30_000);
@@ -36,7 +47,13 @@ describe("file permissions", () => {
     const target = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("no", { status: 400 }) });
     const dataDir = join(tempDir("perm"), "data");
     const toml =
-      toToml({ data_dir: dataDir, server: { listen: "127.0.0.1:0" }, apps: [{ sdk_app_id: APP }], admin: { listen: "127.0.0.1:0" }, log: { level: "info" } }) +
+      toToml({
+        data_dir: dataDir,
+        server: { listen: "127.0.0.1:0" },
+        apps: [{ sdk_app_id: APP }],
+        admin: { listen: "127.0.0.1:0" },
+        log: { level: "info" },
+      }) +
       `\n[[targets]]\nname = "refuser"\nurl = "http://127.0.0.1:${target.port}/hook"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\nretry_delays_ms = [50]\n`;
     // The child inherits the umask: with 000, any file created without an explicit mode shows 0666.
     const old = process.umask(0);
@@ -48,17 +65,25 @@ describe("file permissions", () => {
     }
     try {
       for (let i = 0; i < 3; i++) expect((await sendCallback(rh, { body: memberEnter(`perm-${i}`) })).status).toBe(200);
-      expect((await sendCallback(rh, { body: { CallbackCommand: "Room.CallbackAfterMemberEnter", EventTime: 1 } })).status).toBe(422);
-      await until("dead letters and a cursor", () => existsSync(join(dataDir, "dead-letters")) && existsSync(join(dataDir, "cursors")));
+      expect(
+        (await sendCallback(rh, { body: { CallbackCommand: "Room.CallbackAfterMemberEnter", EventTime: 1 } })).status,
+      ).toBe(422);
+      await until(
+        "dead letters and a cursor",
+        () => existsSync(join(dataDir, "dead-letters")) && existsSync(join(dataDir, "cursors")),
+      );
       const running = walk(dataDir);
       expect(running.some((e) => e.path.endsWith("roomhook.pid"))).toBe(true);
       expect(await rh.stop()).toBe(0); // writes the dedupe snapshot and the final cursor
       const all = [{ path: dataDir, dir: true, mode: statSync(dataDir).mode & 0o777 }, ...walk(dataDir), ...running];
       expect(readJournal(dataDir).length).toBe(3);
-      expect(all.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600)).map((e) => `${e.path} ${e.mode.toString(8)}`)).toEqual([]);
+      expect(
+        all.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600)).map((e) => `${e.path} ${e.mode.toString(8)}`),
+      ).toEqual([]);
       // What was checked: the journal, the quarantine, dead letters, cursors, the pid file, the snapshot.
       const names = all.map((e) => e.path.slice(dataDir.length));
-      for (const part of ["/journal/", "/quarantine/", "/dead-letters/", "/cursors/", "roomhook.pid"]) expect(names.some((n) => n.includes(part))).toBe(true);
+      for (const part of ["/journal/", "/quarantine/", "/dead-letters/", "/cursors/", "roomhook.pid"])
+        expect(names.some((n) => n.includes(part))).toBe(true);
     } finally {
       target.stop(true);
     }
@@ -70,15 +95,30 @@ describe("working directory", () => {
     const cwd = tempDir("cwd");
     const marker = join(cwd, "preloaded");
     const env = "ROOMHOOK_LOG_LEVEL=trace\nROOMHOOK_SDK_APP_ID=1400000999\nROOMHOOK_ADMIN_LISTEN=0.0.0.0:9\n";
-    for (const f of [".env", ".env.local", ".env.production", ".env.production.local"]) writeFileSync(join(cwd, f), env);
+    for (const f of [".env", ".env.local", ".env.production", ".env.production.local"])
+      writeFileSync(join(cwd, f), env);
     writeFileSync(join(cwd, "preload.ts"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
-    writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.ts"]\n[run]\npreload = ["./preload.ts"]\n[test]\npreload = ["./preload.ts"]\n`);
+    writeFileSync(
+      join(cwd, "bunfig.toml"),
+      `preload = ["./preload.ts"]\n[run]\npreload = ["./preload.ts"]\n[test]\npreload = ["./preload.ts"]\n`,
+    );
     mkdirSync(join(cwd, "data"));
     for (const envName of ["production", "development"]) {
-      const r = await runCli(["check-config", "--sdk-app-id", String(APP), "--data-dir", join(cwd, "data")], { cwd, env: { NODE_ENV: envName } });
+      const r = await runCli(["check-config", "--sdk-app-id", String(APP), "--data-dir", join(cwd, "data")], {
+        cwd,
+        env: { NODE_ENV: envName },
+      });
       expect(r.code).toBe(0);
-      const c = JSON.parse(r.stdout) as { log: { level: string }; apps: { sdk_app_id: number }[]; admin: { listen: string } };
-      expect({ level: c.log.level, apps: c.apps.map((a) => a.sdk_app_id), admin: c.admin.listen }).toEqual({ level: "info", apps: [APP], admin: "127.0.0.1:8081" });
+      const c = JSON.parse(r.stdout) as {
+        log: { level: string };
+        apps: { sdk_app_id: number }[];
+        admin: { listen: string };
+      };
+      expect({ level: c.log.level, apps: c.apps.map((a) => a.sdk_app_id), admin: c.admin.listen }).toEqual({
+        level: "info",
+        apps: [APP],
+        admin: "127.0.0.1:8081",
+      });
     }
     expect(existsSync(marker)).toBe(false);
   });
@@ -90,7 +130,9 @@ describe("request line", () => {
     const send = async (n: number) => {
       const c = await rawConnect(rh.port);
       const body = memberEnter(`query-${n}`);
-      c.write(`POST /callback?SdkAppid=${APP}&ClientIP=${"9".repeat(n)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      c.write(
+        `POST /callback?SdkAppid=${APP}&ClientIP=${"9".repeat(n)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       const r = await Promise.race([c.response, Bun.sleep(5000).then(() => ({ status: 0 }))]);
       c.close();
       return r.status;
@@ -111,11 +153,20 @@ describe("fan-out and redirects", () => {
     const target = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: () => (asked++, new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/internal-only` } })),
+      fetch: () => (
+        asked++,
+        new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/internal-only` } })
+      ),
     });
     const dataDir = join(tempDir("redirect"), "data");
     const toml =
-      toToml({ data_dir: dataDir, server: { listen: "127.0.0.1:0" }, apps: [{ sdk_app_id: APP }], admin: { listen: "127.0.0.1:0" }, log: { level: "info" } }) +
+      toToml({
+        data_dir: dataDir,
+        server: { listen: "127.0.0.1:0" },
+        apps: [{ sdk_app_id: APP }],
+        admin: { listen: "127.0.0.1:0" },
+        log: { level: "info" },
+      }) +
       `\n[[targets]]\nname = "bouncer"\nurl = "http://127.0.0.1:${target.port}/hook"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\nretry_delays_ms = [50, 50]\n`;
     const rh = await startRoomhook({ dataDir, tomlText: toml });
     try {

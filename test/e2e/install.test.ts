@@ -3,7 +3,17 @@
 // useradd and runuser are shadowed on PATH by stubs that record any call, and every test asserts
 // none came. .ci/systemd-check verifies the unit itself with systemd-analyze.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { BIN, ROOT, childEnv, cleanup, requireBinary, tempDir } from "./helpers.ts";
@@ -69,9 +79,19 @@ async function run(args: string[], opts: { destdir?: string; cwd?: string } = {}
   delete env.DESTDIR;
   env.PATH = `${stubs}:${env.PATH}`;
   if (opts.destdir !== undefined) env.DESTDIR = opts.destdir;
-  const proc = Bun.spawn([SCRIPT, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore", env, cwd: opts.cwd ?? ROOT });
+  const proc = Bun.spawn([SCRIPT, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+    env,
+    cwd: opts.cwd ?? ROOT,
+  });
   const timer = setTimeout(() => proc.kill(9), 20_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   // In a scratch root, install.sh must never reach for systemd or the user database.
   expect(existsSync(callsLog) ? readFileSync(callsLog, "utf8") : "").toBe("");
@@ -120,7 +140,17 @@ describe("install.sh --help and usage errors", () => {
       const r = await run([flag]);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe("");
-      for (const word of ["Usage", "--uninstall", "--purge", "--root", "--binary", "DESTDIR", "/usr/local/bin/roomhook", "/etc/roomhook/roomhook.toml", "never overwritten"]) {
+      for (const word of [
+        "Usage",
+        "--uninstall",
+        "--purge",
+        "--root",
+        "--binary",
+        "DESTDIR",
+        "/usr/local/bin/roomhook",
+        "/etc/roomhook/roomhook.toml",
+        "never overwritten",
+      ]) {
         expect(r.stdout).toContain(word);
       }
     }
@@ -171,7 +201,14 @@ describe("install.sh into a scratch root", () => {
     expect(first.stdout).toContain(`wrote ${root}/${P.conf}`);
     expect(first.stdout).toContain(`installed ${root}/${P.unit}`);
     expect(first.stdout).toContain("not creating the system user roomhook");
-    for (const step of ["Next steps", "Edit /etc/roomhook/roomhook.toml", "check-config --config /etc/roomhook/roomhook.toml", "systemctl restart roomhook", "systemctl reload roomhook", "callback URL"]) {
+    for (const step of [
+      "Next steps",
+      "Edit /etc/roomhook/roomhook.toml",
+      "check-config --config /etc/roomhook/roomhook.toml",
+      "systemctl restart roomhook",
+      "systemctl reload roomhook",
+      "callback URL",
+    ]) {
       expect(first.stdout).toContain(step);
     }
   });
@@ -252,19 +289,22 @@ describe("install.sh --root", () => {
     expect(r.stdout).toContain(`into ${root}`);
   });
 
-  test.skipIf(process.getuid?.() !== 0)("the config is root:roomhook when the root's /etc/group has roomhook", async () => {
-    const root = tempDir("install");
-    mkdirSync(join(root, "etc"), { recursive: true });
-    writeFileSync(join(root, "etc/group"), "root:x:0:\nroomhook:x:4242:\n");
-    await install(root);
-    for (const p of [P.confDir, P.conf]) {
-      const s = statSync(join(root, p));
-      expect(`${s.uid}:${s.gid}`).toBe("0:4242");
-    }
-    const before = snapshot(root);
-    await install(root);
-    expect(snapshot(root)).toEqual(before);
-  });
+  test.skipIf(process.getuid?.() !== 0)(
+    "the config is root:roomhook when the root's /etc/group has roomhook",
+    async () => {
+      const root = tempDir("install");
+      mkdirSync(join(root, "etc"), { recursive: true });
+      writeFileSync(join(root, "etc/group"), "root:x:0:\nroomhook:x:4242:\n");
+      await install(root);
+      for (const p of [P.confDir, P.conf]) {
+        const s = statSync(join(root, p));
+        expect(`${s.uid}:${s.gid}`).toBe("0:4242");
+      }
+      const before = snapshot(root);
+      await install(root);
+      expect(snapshot(root)).toEqual(before);
+    },
+  );
 });
 
 describe("install.sh --uninstall", () => {
@@ -341,14 +381,26 @@ describe("examples/roomhook.toml", () => {
         continue;
       }
       const kv = /^([a-z_]+) = /.exec(line);
-      if (kv) found.set(section ? `${section}.${kv[1]}` : kv[1]!, (Bun.TOML.parse(line) as Record<string, unknown>)[kv[1]!]);
+      if (kv)
+        found.set(section ? `${section}.${kv[1]}` : kv[1]!, (Bun.TOML.parse(line) as Record<string, unknown>)[kv[1]!]);
     }
-    const noDefault = new Set(["server.tls_cert", "server.tls_key", "apps.sdk_app_id", "apps.token", "admin.token", "targets.name", "targets.url", "targets.secret", "targets.rooms"]);
+    const noDefault = new Set([
+      "server.tls_cert",
+      "server.tls_key",
+      "apps.sdk_app_id",
+      "apps.token",
+      "admin.token",
+      "targets.name",
+      "targets.url",
+      "targets.secret",
+      "targets.rooms",
+    ]);
     const props = (ConfigSchema as unknown as { properties: Record<string, any> }).properties;
     const expected: [string, any][] = [];
     for (const [k, s] of Object.entries(props)) {
       const obj = s.type === "array" ? s.items : s;
-      if (obj.type === "object") for (const [k2, s2] of Object.entries(obj.properties as Record<string, any>)) expected.push([`${k}.${k2}`, s2]);
+      if (obj.type === "object")
+        for (const [k2, s2] of Object.entries(obj.properties as Record<string, any>)) expected.push([`${k}.${k2}`, s2]);
       else expected.push([k, s]);
     }
     expect(expected.length).toBeGreaterThan(25);
@@ -361,7 +413,8 @@ describe("examples/roomhook.toml", () => {
 
   test("every key line carries a comment saying why", () => {
     for (const raw of text.split("\n")) {
-      if (/^(# )?[a-z_]+ = /.test(raw)) expect({ line: raw, why: /\S\s+# \S/.test(raw.replace(/^# /, "")) }).toEqual({ line: raw, why: true });
+      if (/^(# )?[a-z_]+ = /.test(raw))
+        expect({ line: raw, why: /\S\s+# \S/.test(raw.replace(/^# /, "")) }).toEqual({ line: raw, why: true });
     }
   });
 });

@@ -2,7 +2,18 @@
 // and deliveries to two real targets, then a scrape parsed as Prometheus would read it.
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { APP, cleanup, memberEnter, OFFICIAL_EXAMPLES, segmentFiles, sendCallback, startRoomhook, tempDir, toToml, type Roomhook } from "./helpers.ts";
+import {
+  APP,
+  cleanup,
+  memberEnter,
+  OFFICIAL_EXAMPLES,
+  segmentFiles,
+  sendCallback,
+  startRoomhook,
+  tempDir,
+  toToml,
+  type Roomhook,
+} from "./helpers.ts";
 import { parseExposition, type Exposition } from "../support/prom.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -32,8 +43,18 @@ async function start(): Promise<Roomhook & { admin: string }> {
     log: { level: "info" },
   });
   const target = (name: string, url: string) =>
-    [`[[targets]]`, `name = "${name}"`, `url = "${url}"`, `secret = "${SECRET}"`, `retry_delays_ms = [50, 100]`, `timeout_ms = 2000`].join("\n");
-  const rh = await startRoomhook({ dataDir, tomlText: `${base}\n${target("good", sink(204))}\n\n${target("strict", sink(422))}\n` });
+    [
+      `[[targets]]`,
+      `name = "${name}"`,
+      `url = "${url}"`,
+      `secret = "${SECRET}"`,
+      `retry_delays_ms = [50, 100]`,
+      `timeout_ms = 2000`,
+    ].join("\n");
+  const rh = await startRoomhook({
+    dataDir,
+    tomlText: `${base}\n${target("good", sink(204))}\n\n${target("strict", sink(422))}\n`,
+  });
   const line = rh.logs.find((l) => l.msg === "roomhook listening")!;
   return Object.assign(rh, { admin: `http://${String(line.admin)}` });
 }
@@ -81,7 +102,11 @@ describe("metrics and journal queries on the admin listener", () => {
     // Both targets have seen all three events: one delivered them, the other dead-lettered them.
     const e = await until("deliveries settled", async () => {
       const s = await scrape(rh);
-      return s.get("roomhook_target_deliveries_total", { target: "good" }) === 3 && s.get("roomhook_target_dead_lettered_total", { target: "strict" }) === 3 && s;
+      return (
+        s.get("roomhook_target_deliveries_total", { target: "good" }) === 3 &&
+        s.get("roomhook_target_dead_lettered_total", { target: "strict" }) === 3 &&
+        s
+      );
     });
 
     const req = "roomhook_callback_requests_total";
@@ -123,7 +148,11 @@ describe("metrics and journal queries on the admin listener", () => {
     expect(e.get("roomhook_target_dead_letters", { target: "good" })).toBe(0);
     await until("lag 0 and nothing in flight", async () => {
       const s = await scrape(rh);
-      return ["good", "strict"].every((t) => s.get("roomhook_target_lag_events", { target: t }) === 0 && s.get("roomhook_target_in_flight", { target: t }) === 0);
+      return ["good", "strict"].every(
+        (t) =>
+          s.get("roomhook_target_lag_events", { target: t }) === 0 &&
+          s.get("roomhook_target_in_flight", { target: t }) === 0,
+      );
     });
     expect(e.get("roomhook_target_state", { target: "good", state: "running" })).toBe(1);
     expect(e.sum("roomhook_target_state", { target: "strict" })).toBe(1);
@@ -140,12 +169,22 @@ describe("metrics and journal queries on the admin listener", () => {
       expect(r.status).toBe(200);
       expect(r.res.headers.get("content-type")).toBe("application/x-ndjson");
       const lines = r.text.split("\n").filter(Boolean);
-      return { lines, seqs: lines.map((l) => (JSON.parse(l) as { seq: number }).seq), next: Number(r.res.headers.get("x-next-seq")), head: Number(r.res.headers.get("x-head-seq")), all: r.text };
+      return {
+        lines,
+        seqs: lines.map((l) => (JSON.parse(l) as { seq: number }).seq),
+        next: Number(r.res.headers.get("x-next-seq")),
+        head: Number(r.res.headers.get("x-head-seq")),
+        all: r.text,
+      };
     };
     expect((await get(rh, "/v1/events", null)).status).toBe(401);
     let r = await events("");
     expect(r.seqs).toEqual([1, 2, 3]);
-    expect(r.all).toBe(segmentFiles(rh.dataDir).map((f) => readFileSync(f, "utf8")).join(""));
+    expect(r.all).toBe(
+      segmentFiles(rh.dataDir)
+        .map((f) => readFileSync(f, "utf8"))
+        .join(""),
+    );
     expect([r.next, r.head]).toEqual([4, 3]);
     expect((await events("?type=Mic.*")).seqs).toEqual([3]);
     expect((await events("?type=Room.*")).seqs).toEqual([1, 2]);
@@ -162,7 +201,10 @@ describe("metrics and journal queries on the admin listener", () => {
 
     const q = await events("", "/v1/quarantine");
     expect(q.seqs).toEqual([1]);
-    expect(JSON.parse(q.lines[0]!)).toMatchObject({ type: "Room.CallbackAfterMemberEnter", reason: expect.stringContaining("RoomId") });
+    expect(JSON.parse(q.lines[0]!)).toMatchObject({
+      type: "Room.CallbackAfterMemberEnter",
+      reason: expect.stringContaining("RoomId"),
+    });
     expect((await events("?type=Mic.*", "/v1/quarantine")).seqs).toEqual([]);
 
     expect(await rh.stop()).toBe(0);

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import type { Socket } from "bun";
 import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket as NetSocket } from "node:net";
-import { callbackQuery, cleanup, memberEnter, rawConnect, readJournal, sendCallback, startRoomhook, type Roomhook } from "./helpers.ts";
+import {
+  callbackQuery,
+  cleanup,
+  memberEnter,
+  rawConnect,
+  readJournal,
+  sendCallback,
+  startRoomhook,
+  type Roomhook,
+} from "./helpers.ts";
 
 // bunfig.toml's [test] timeout is not applied by bun 1.4.5 (the default stays 5 s): set it here.
 setDefaultTimeout(30_000);
@@ -52,7 +61,8 @@ const openFiles = (pid: number | "self") => {
 };
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 function signedQuery(command = "Room.CallbackAfterMemberEnter") {
   return callbackQuery({ token: TOKEN, bodyCommand: command });
@@ -179,7 +189,9 @@ async function runTheCrowd(): Promise<void> {
     await Promise.all(batch);
   }
   const stopDrip = startDrip();
-  console.log(`slow clients: ${count} opened in ${Math.round(performance.now() - started)} ms (${connectErrors} connect errors)`);
+  console.log(
+    `slow clients: ${count} opened in ${Math.round(performance.now() - started)} ms (${connectErrors} connect errors)`,
+  );
 
   // Legitimate traffic all along: one callback every 50 ms, alternating keep-alive and new connections.
   let n = 0;
@@ -214,11 +226,16 @@ async function runTheCrowd(): Promise<void> {
       `max ${Math.max(...ms).toFixed(1)} ms (before the crowd: p50 ${pct(before, 50).toFixed(1)} ms); SIGTERM exit ${stopCode} in ${Math.round(stopMs)} ms`,
   );
   const slowest = [...legit].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  console.log(`slow clients: slowest legit callbacks: ${slowest.map((l) => `${l.ms.toFixed(0)} ms (${l.via}, at ${l.at.toFixed(1)} s)`).join(", ")}`);
+  console.log(
+    `slow clients: slowest legit callbacks: ${slowest.map((l) => `${l.ms.toFixed(0)} ms (${l.via}, at ${l.at.toFixed(1)} s)`).join(", ")}`,
+  );
   for (const kind of KINDS) {
     const first = attackers.filter((a) => a.kind === kind && a.gen === 0 && a.closedAt !== undefined && a.sock);
     const lived = first.map((a) => (a.closedAt! - a.openedAt) / 1000);
-    if (lived.length) console.log(`slow clients: ${kind}: ${lived.length} first-generation connections cut after ${Math.min(...lived).toFixed(1)}..${Math.max(...lived).toFixed(1)} s`);
+    if (lived.length)
+      console.log(
+        `slow clients: ${kind}: ${lived.length} first-generation connections cut after ${Math.min(...lived).toFixed(1)}..${Math.max(...lived).toFixed(1)} s`,
+      );
   }
 }
 
@@ -244,7 +261,7 @@ describe(`slow clients (${WANTED} wanted; see the printed count)`, () => {
   // The latency is measured in this process, which also runs the 10,000 attackers: an upper bound.
   // The slowest ones (a few hundred ms) fall on the seconds when a wave of ~6,700 connections is cut
   // by the server and reconnects (every ~12 s), or when the 3,333 slow bodies are cut (~32 s).
-    test("legitimate callbacks are acknowledged promptly while the crowd is open: every one 200 and journaled, p99 under 500 ms", () => {
+  test("legitimate callbacks are acknowledged promptly while the crowd is open: every one 200 and journaled, p99 under 500 ms", () => {
     expect(legit.length).toBeGreaterThan(300);
     expect(legit.filter((l) => l.status !== 200)).toEqual([]);
     const ms = legit.map((l) => l.ms);
@@ -301,7 +318,9 @@ describe("bodies of unauthenticated requests", () => {
         // node:net buffers what the kernel does not take at once, so every byte does go out.
         const s = connect({ host: "127.0.0.1", port: server.port });
         s.on("error", () => {});
-        s.write(`POST /callback?SdkAppid=1&CallbackCommand=Room.CallbackAfterMemberEnter HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
+        s.write(
+          `POST /callback?SdkAppid=1&CallbackCommand=Room.CallbackAfterMemberEnter HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${1024 * 1024}\r\n\r\n`,
+        );
         s.write(chunk, () => void flushed++);
         socks.push(s);
       }

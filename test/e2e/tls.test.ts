@@ -6,7 +6,17 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { X509Certificate } from "node:crypto";
-import { APP, cleanup, memberEnter, requireBinary, runCli, spawnRoomhook, tempDir, toToml, type Roomhook } from "./helpers.ts";
+import {
+  APP,
+  cleanup,
+  memberEnter,
+  requireBinary,
+  runCli,
+  spawnRoomhook,
+  tempDir,
+  toToml,
+  type Roomhook,
+} from "./helpers.ts";
 
 setDefaultTimeout(30_000);
 afterAll(cleanup);
@@ -14,11 +24,29 @@ afterAll(cleanup);
 function makeCert(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-    "-subj", `/CN=roomhook-test-${name}`, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    "-keyout", key, "-out", cert,
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      `/CN=roomhook-test-${name}`,
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ],
+    { stdio: "ignore" },
+  );
   return { cert, key };
 }
 
@@ -69,10 +97,20 @@ describe("TLS", () => {
     try {
       expect(await servedFingerprint(rh.port)).toBe(fingerprint(a.cert));
       expect(await sendHttps(rh.port, readFileSync(a.cert, "utf8"))).toBe(200);
-      const plain = await fetch(`http://127.0.0.1:${rh.port}/healthz`).then((r) => r.status, () => "refused");
+      const plain = await fetch(`http://127.0.0.1:${rh.port}/healthz`).then(
+        (r) => r.status,
+        () => "refused",
+      );
       expect(plain).not.toBe(200);
       // roomhook send speaks HTTPS too (--insecure for the self-signed certificate)
-      const sent = await runCli(["send", "--url", `https://127.0.0.1:${rh.port}/callback`, "--sdk-app-id", String(APP), "--insecure"]);
+      const sent = await runCli([
+        "send",
+        "--url",
+        `https://127.0.0.1:${rh.port}/callback`,
+        "--sdk-app-id",
+        String(APP),
+        "--insecure",
+      ]);
       expect(sent.code).toBe(0);
     } finally {
       expect(await rh.stop()).toBe(0);
@@ -128,7 +166,10 @@ describe("TLS", () => {
     requireBinary();
     const dir = tempDir("tls-certs");
     const a = makeCert(dir, "a");
-    writeFileSync(join(dir, "half.toml"), `[server]\ntls_cert = ${JSON.stringify(a.cert)}\n[[apps]]\nsdk_app_id = ${APP}\n`);
+    writeFileSync(
+      join(dir, "half.toml"),
+      `[server]\ntls_cert = ${JSON.stringify(a.cert)}\n[[apps]]\nsdk_app_id = ${APP}\n`,
+    );
     const half = await runCli(["check-config", "--config", join(dir, "half.toml")]);
     expect(half.code).toBe(1);
     expect(half.stderr).toContain("server.tls_cert / server.tls_key");

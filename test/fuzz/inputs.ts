@@ -36,7 +36,14 @@ export const KNOWN = Object.keys(EXAMPLES) as (keyof typeof EXAMPLES)[];
 export const ALIAS = "Room.CallbackUpdateRoomInfo";
 /** Names that are dangerous as object keys or lookups. */
 const PROTO_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "prototype", "valueOf"];
-const COMMAND_NAMES = [...KNOWN, ALIAS, "Room.CallbackAfterSomethingNew", "Room.callbackaftermemberenter", "", ...PROTO_NAMES];
+const COMMAND_NAMES = [
+  ...KNOWN,
+  ALIAS,
+  "Room.CallbackAfterSomethingNew",
+  "Room.callbackaftermemberenter",
+  "",
+  ...PROTO_NAMES,
+];
 
 // ---------------------------------------------------------------------------------------------
 // The request model
@@ -100,7 +107,12 @@ export function toRequest(i: FuzzInput, path = "/callback"): Request {
   for (const [k, v] of i.headers) headers.append(k, v);
   const d = declaredLength(i);
   if (d !== undefined) headers.set("content-length", String(d));
-  const body = i.method === "GET" || i.method === "HEAD" ? undefined : i.transfer === "stream" ? streamOf(i.body, Math.max(1, i.chunk ?? 4096)) : i.body;
+  const body =
+    i.method === "GET" || i.method === "HEAD"
+      ? undefined
+      : i.transfer === "stream"
+        ? streamOf(i.body, Math.max(1, i.chunk ?? 4096))
+        : i.body;
   return new Request(`http://localhost${path}?${i.query}`, { method: i.method, headers, body });
 }
 
@@ -109,7 +121,9 @@ const hex = (b: Uint8Array, n: number) => Buffer.from(b.subarray(0, n)).toString
 /** A readable one-paragraph description (fast-check prints this instead of megabytes of bytes). */
 export function describeInput(i: FuzzInput): string {
   const q = i.query.length > 300 ? `${i.query.slice(0, 300)}…(${i.query.length} chars)` : i.query;
-  const text = Buffer.from(i.body.subarray(0, 200)).toString("latin1").replace(/[^\x20-\x7e]/g, ".");
+  const text = Buffer.from(i.body.subarray(0, 200))
+    .toString("latin1")
+    .replace(/[^\x20-\x7e]/g, ".");
   return (
     `{family: ${i.family}, auth: ${i.auth}${i.authStatus ? `/${i.authStatus}` : ""}, method: ${i.method}, transfer: ${i.transfer}` +
     `${i.transfer === "lie" ? `(${i.lieLength})` : ""}, clockMs: ${i.clockMs}, headers: ${JSON.stringify(i.headers)}, ` +
@@ -141,10 +155,12 @@ export interface BodyGen {
 const exampleName = fc.constantFrom(...KNOWN);
 
 /** An official example, made unique by its EventTime (so dedupe does not hide it). */
-const exampleBody: fc.Arbitrary<BodyGen> = fc.tuple(exampleName, fc.integer({ min: 0, max: 2 ** 40 })).map(([name, n]) => {
-  const text = EXAMPLES[name].replace(/"EventTime":\d+/, `"EventTime":${1_700_000_000_000 + n}`);
-  return { family: "example", bytes: utf8(text), command: name, valid: true };
-});
+const exampleBody: fc.Arbitrary<BodyGen> = fc
+  .tuple(exampleName, fc.integer({ min: 0, max: 2 ** 40 }))
+  .map(([name, n]) => {
+    const text = EXAMPLES[name].replace(/"EventTime":\d+/, `"EventTime":${1_700_000_000_000 + n}`);
+    return { family: "example", bytes: utf8(text), command: name, valid: true };
+  });
 
 /** Values of every JSON type, for swapping into a field of another type. */
 const otherValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -182,10 +198,22 @@ function setAt(root: unknown, p: Path, value: unknown, remove: boolean): void {
 }
 
 /** Raw JSON texts for keys and values injected at the text level (JSON.parse keeps "__proto__" as a key). */
-const injectedKey = fc.oneof(fc.constantFrom(...PROTO_NAMES, "CallbackCommand", "EventTime", "RoomId", "RoomInfo", "SeatList", ""), fc.string({ maxLength: 12 }));
+const injectedKey = fc.oneof(
+  fc.constantFrom(...PROTO_NAMES, "CallbackCommand", "EventTime", "RoomId", "RoomInfo", "SeatList", ""),
+  fc.string({ maxLength: 12 }),
+);
 const injectedValue = fc.oneof(
   otherValue.map((v) => JSON.stringify(v) ?? "null"),
-  fc.constantFrom('"Room.CallbackAfterDestroyRoom"', "1e400", "-1e400", "12345678901234567890123", '"\\ud800"', '"\\u0000"', "[[[[[[]]]]]]", '{"__proto__":{"polluted":1}}'),
+  fc.constantFrom(
+    '"Room.CallbackAfterDestroyRoom"',
+    "1e400",
+    "-1e400",
+    "12345678901234567890123",
+    '"\\ud800"',
+    '"\\u0000"',
+    "[[[[[[]]]]]]",
+    '{"__proto__":{"polluted":1}}',
+  ),
 );
 
 type Mutation =
@@ -209,7 +237,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant("swap-type" as const), path: fc.nat(), value: otherValue }),
   fc.record({ op: fc.constant("remove-field" as const), path: fc.nat() }),
   fc.record({ op: fc.constant("inject-key" as const), key: injectedKey, value: injectedValue }),
-  fc.record({ op: fc.constant("command" as const), name: fc.oneof(fc.constantFrom(...COMMAND_NAMES), fc.string({ maxLength: 40 })) }),
+  fc.record({
+    op: fc.constant("command" as const),
+    name: fc.oneof(fc.constantFrom(...COMMAND_NAMES), fc.string({ maxLength: 40 })),
+  }),
 );
 
 const pos = (at: number, len: number) => Math.floor((at / 1_000_001) * (len + 1));
@@ -269,19 +300,33 @@ const mutatedBody: fc.Arbitrary<BodyGen> = fc
   .map(([ex, ms]) => {
     let b = ex.bytes;
     for (const m of ms) b = applyMutation(b, m);
-    return { family: `mutated(${ms.map((m) => m.op).join(",")})`, bytes: b, command: bodyCommand(Buffer.from(b).toString("utf8")) };
+    return {
+      family: `mutated(${ms.map((m) => m.op).join(",")})`,
+      bytes: b,
+      command: bodyCommand(Buffer.from(b).toString("utf8")),
+    };
   });
 
 const randomJsonBody: fc.Arbitrary<BodyGen> = fc
   .oneof(
     fc.json({ maxDepth: 4 }),
     fc
-      .tuple(fc.constantFrom(...COMMAND_NAMES), fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }))
+      .tuple(
+        fc.constantFrom(...COMMAND_NAMES),
+        fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }),
+      )
       .map(([c, extra]) => JSON.stringify({ ...extra, CallbackCommand: c })),
   )
   .map((text) => ({ family: "random-json", bytes: utf8(text), command: bodyCommand(text) }));
 
-export type DeepShape = "arrays" | "objects" | "mixed" | "unclosed" | "in-unknown-command" | "in-known-field" | "in-string";
+export type DeepShape =
+  | "arrays"
+  | "objects"
+  | "mixed"
+  | "unclosed"
+  | "in-unknown-command"
+  | "in-known-field"
+  | "in-string";
 
 /** `depth` levels of nesting in one of several shapes (100k nested arrays is 200,000 bytes). */
 export function deepBody(depth: number, shape: DeepShape): BodyGen {
@@ -316,7 +361,15 @@ export function deepBody(depth: number, shape: DeepShape): BodyGen {
 const deep: fc.Arbitrary<BodyGen> = fc
   .tuple(
     fc.constantFrom(2, 64, 1000, 10_000, 100_000),
-    fc.constantFrom<DeepShape>("arrays", "objects", "mixed", "unclosed", "in-unknown-command", "in-known-field", "in-string"),
+    fc.constantFrom<DeepShape>(
+      "arrays",
+      "objects",
+      "mixed",
+      "unclosed",
+      "in-unknown-command",
+      "in-known-field",
+      "in-string",
+    ),
   )
   .map(([d, s]) => deepBody(d, s));
 
@@ -342,10 +395,14 @@ export function sizedBody(size: number, filler: Filler, unknownCommand = false, 
         pad = `,"Pad":"${"\\u0000".repeat(Math.max(0, Math.floor((n - 9) / 6)))}"`;
         break;
       case "array-strings":
-        pad = `,"Pad":[${Array(Math.max(0, Math.floor((n - 9) / 4))).fill('"a"').join(",")}]`;
+        pad = `,"Pad":[${Array(Math.max(0, Math.floor((n - 9) / 4)))
+          .fill('"a"')
+          .join(",")}]`;
         break;
       case "array-numbers":
-        pad = `,"Pad":[${Array(Math.max(0, Math.floor((n - 9) / 2))).fill("0").join(",")}]`;
+        pad = `,"Pad":[${Array(Math.max(0, Math.floor((n - 9) / 2)))
+          .fill("0")
+          .join(",")}]`;
         break;
       case "many-keys": {
         const k = Math.max(0, Math.floor((n - 2) / 14));
@@ -356,13 +413,20 @@ export function sizedBody(size: number, filler: Filler, unknownCommand = false, 
   }
   const q = Math.max(0, size - head.length - pad.length - ',"Q":""}'.length);
   const text = `${head}${pad},"Q":"${"q".repeat(q)}"}`;
-  return { family: `sized(${filler},${text.length})`, bytes: utf8(text), command: unknownCommand ? "Room.CallbackAfterPadding" : ENTER };
+  return {
+    family: `sized(${filler},${text.length})`,
+    bytes: utf8(text),
+    command: unknownCommand ? "Room.CallbackAfterPadding" : ENTER,
+  };
 }
 
 const huge = (max: number): fc.Arbitrary<BodyGen> =>
   fc
     .tuple(
-      fc.oneof(fc.constantFrom(max - 1, max, max + 1, 2 * max, max >> 1, max - 17), fc.integer({ min: 1024, max: 2 * max })),
+      fc.oneof(
+        fc.constantFrom(max - 1, max, max + 1, 2 * max, max >> 1, max - 17),
+        fc.integer({ min: 1024, max: 2 * max }),
+      ),
       fc.constantFrom<Filler>("string", "escapes", "array-strings", "array-numbers", "many-keys"),
       fc.boolean(),
       fc.nat(),
@@ -382,26 +446,39 @@ export const INVALID_UTF8: Record<string, number[]> = {
 };
 
 const invalidUtf8: fc.Arbitrary<BodyGen> = fc
-  .tuple(exampleBody, fc.constantFrom(...Object.keys(INVALID_UTF8)), frac, fc.constantFrom("in-string", "anywhere", "utf16le", "utf16le-bom", "utf16be", "bom-prefixed"))
+  .tuple(
+    exampleBody,
+    fc.constantFrom(...Object.keys(INVALID_UTF8)),
+    frac,
+    fc.constantFrom("in-string", "anywhere", "utf16le", "utf16le-bom", "utf16be", "bom-prefixed"),
+  )
   .map(([ex, kind, at, where]) => {
     const text = Buffer.from(ex.bytes).toString("utf8");
     let bytes: Uint8Array;
     let valid = false;
     if (where === "utf16le") bytes = new Uint8Array(Buffer.from(text, "utf16le"));
-    else if (where === "utf16le-bom") bytes = cat(new Uint8Array([0xff, 0xfe]), new Uint8Array(Buffer.from(text, "utf16le")));
+    else if (where === "utf16le-bom")
+      bytes = cat(new Uint8Array([0xff, 0xfe]), new Uint8Array(Buffer.from(text, "utf16le")));
     else if (where === "utf16be") bytes = new Uint8Array(Buffer.from(text, "utf16le").swap16());
     else if (where === "bom-prefixed") {
       bytes = cat(new Uint8Array([0xef, 0xbb, 0xbf]), ex.bytes); // valid UTF-8: the decoder drops the BOM
       valid = true;
     } else {
-      const i = where === "in-string" ? text.indexOf('"', text.indexOf("Operator_Account") + 19) : pos(at, ex.bytes.length);
-      bytes = cat(ex.bytes.subarray(0, Math.max(0, i)), new Uint8Array(INVALID_UTF8[kind]!), ex.bytes.subarray(Math.max(0, i)));
+      const i =
+        where === "in-string" ? text.indexOf('"', text.indexOf("Operator_Account") + 19) : pos(at, ex.bytes.length);
+      bytes = cat(
+        ex.bytes.subarray(0, Math.max(0, i)),
+        new Uint8Array(INVALID_UTF8[kind]!),
+        ex.bytes.subarray(Math.max(0, i)),
+      );
     }
     return { family: `utf8(${where}${valid ? "" : `,${kind}`})`, bytes, command: ex.command, valid };
   });
 
 const binary: fc.Arbitrary<BodyGen> = fc.uint8Array({ maxLength: 2048 }).map((b) => ({ family: "binary", bytes: b }));
-const empty: fc.Arbitrary<BodyGen> = fc.constantFrom("", " ", "\r\n", "{}", "[]", "null", "0", '""', "{", "}").map((t) => ({ family: "tiny", bytes: utf8(t) }));
+const empty: fc.Arbitrary<BodyGen> = fc
+  .constantFrom("", " ", "\r\n", "{}", "[]", "null", "0", '""', "{", "}")
+  .map((t) => ({ family: "tiny", bytes: utf8(t) }));
 
 export function bodies(max = MAX_BODY): fc.Arbitrary<BodyGen> {
   return fc.oneof(
@@ -433,19 +510,46 @@ function decodeKey(k: string): string {
 const pct = (s: string) => encodeURIComponent(s.toWellFormed());
 
 /** Every character as %XX (decoded back by the receiver). */
-const pctAll = (s: string) => [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+const pctAll = (s: string) =>
+  [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
 
 const keySpelling = (canonical: string, variants: string[]) =>
-  fc.oneof({ weight: 6, arbitrary: fc.constant(canonical) }, { weight: 3, arbitrary: fc.constantFrom(...variants) }, { weight: 1, arbitrary: fc.constant(pctAll(canonical)) });
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constant(canonical) },
+    { weight: 3, arbitrary: fc.constantFrom(...variants) },
+    { weight: 1, arbitrary: fc.constant(pctAll(canonical)) },
+  );
 const appKey = keySpelling("SdkAppid", ["SdkAppId", "sdkappid", "SDKAPPID", "sdkAppID", "Sdk%41ppid"]);
 const signKey = keySpelling("Sign", ["sign", "SIGN", "%53ign"]);
 const timeKey = keySpelling("RequestTime", ["requesttime", "REQUESTTIME", "Request%54ime"]);
 
 /** SdkAppid values that name no configured app. */
 const badAppValue = fc.oneof(
-  fc.constantFrom("", "0", String(APP_ID + 2), `${APP_ID}0`, `0${APP_ID}`, `+${APP_ID}`, `%20${APP_ID}`, `${APP_ID}%00`, `${APP_ID}.0`, "1e9", "0x5370FF00", "-1400000000", "NaN", "__proto__", "constructor", "%EF%BC%91%EF%BC%94", `${APP_ID}%2C${APP_ID + 1}`, "9".repeat(400)),
+  fc.constantFrom(
+    "",
+    "0",
+    String(APP_ID + 2),
+    `${APP_ID}0`,
+    `0${APP_ID}`,
+    `+${APP_ID}`,
+    `%20${APP_ID}`,
+    `${APP_ID}%00`,
+    `${APP_ID}.0`,
+    "1e9",
+    "0x5370FF00",
+    "-1400000000",
+    "NaN",
+    "__proto__",
+    "constructor",
+    "%EF%BC%91%EF%BC%94",
+    `${APP_ID}%2C${APP_ID + 1}`,
+    "9".repeat(400),
+  ),
   fc.stringMatching(/^[0-9]{1,10}$/).filter((s) => Number(s) !== TOKEN_APP && Number(s) !== OPEN_APP),
-  fc.string({ maxLength: 16 }).map(pct).filter((s) => !/^\d{1,10}$/.test(s)),
+  fc
+    .string({ maxLength: 16 })
+    .map(pct)
+    .filter((s) => !/^\d{1,10}$/.test(s)),
 );
 
 type SignProblem = "missing-sign" | "missing-time" | "empty-sign" | "malformed-time" | "stale" | "mismatch";
@@ -462,7 +566,9 @@ function sometimes<T>(arb: fc.Arbitrary<T>, oneIn: number): fc.Arbitrary<T | nul
 }
 
 const skewInside = fc.integer({ min: -WINDOW_S, max: WINDOW_S });
-const skewOutside = fc.oneof(fc.integer({ min: WINDOW_S + 1, max: WINDOW_S + 5 }), fc.integer({ min: WINDOW_S + 1, max: 10_000_000 })).chain((d) => fc.constantFrom(d, -d));
+const skewOutside = fc
+  .oneof(fc.integer({ min: WINDOW_S + 1, max: WINDOW_S + 5 }), fc.integer({ min: WINDOW_S + 1, max: 10_000_000 }))
+  .chain((d) => fc.constantFrom(d, -d));
 
 function signFor(rt: string, token = TOKEN): string {
   return computeSign(token, rt);
@@ -494,7 +600,10 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
   .record({
     app: fc.constantFrom("token", "token", "open", "none"),
     appProblem: fc.constantFrom("missing", "bad-value", "misspelt"),
-    signProblem: sometimes(fc.constantFrom<SignProblem>("missing-sign", "missing-time", "empty-sign", "malformed-time", "stale", "mismatch"), 3),
+    signProblem: sometimes(
+      fc.constantFrom<SignProblem>("missing-sign", "missing-time", "empty-sign", "malformed-time", "stale", "mismatch"),
+      3,
+    ),
     appKey,
     signKey,
     timeKey,
@@ -504,7 +613,18 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
     leadingZeros: fc.constantFrom(0, 0, 0, 0, 1, 2),
     order: fc.constantFrom("app-sign-time", "time-sign-app", "sign-app-time"),
     badApp: badAppValue,
-    malformed: fc.constantFrom("-1", "1.5", "1e9", "17640000000000", " 1764000000", "abc", "0x1", "１７６４", "1764000000 ", "+1764000000"),
+    malformed: fc.constantFrom(
+      "-1",
+      "1.5",
+      "1e9",
+      "17640000000000",
+      " 1764000000",
+      "abc",
+      "0x1",
+      "１７６４",
+      "1764000000 ",
+      "+1764000000",
+    ),
     openGarbage: sometimes(fc.tuple(fc.string({ maxLength: 70 }), fc.string({ maxLength: 14 })), 3),
     seed: fc.nat(),
   })
@@ -519,7 +639,8 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
         auth = "no";
         authStatus = 403;
         if (p.appProblem === "bad-value") pairs.push([p.appKey, p.badApp]);
-        else if (p.appProblem === "misspelt") pairs.push([p.appKey.replace(/id$/i, "_id").replace(/%64$/i, "_id") + "", String(TOKEN_APP)]);
+        else if (p.appProblem === "misspelt")
+          pairs.push([p.appKey.replace(/id$/i, "_id").replace(/%64$/i, "_id") + "", String(TOKEN_APP)]);
       } else pairs.push([p.appKey, String(p.app === "token" ? TOKEN_APP : OPEN_APP)]);
 
       if (p.app === "token") {
@@ -567,8 +688,16 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
 /** Noise: any key that is not one of ours (after decoding), any value, malformed escapes included. */
 const noisePair: fc.Arbitrary<[string, string]> = fc
   .tuple(
-    fc.oneof(fc.constantFrom("contenttype", "ClientIP", "OptPlatform", "x", "", "%", "%zz", "a%2", "==", "+", "%E0%A4", "%FF"), fc.string({ maxLength: 12 }).map(pct), fc.string({ maxLength: 8 })),
-    fc.oneof(fc.string({ maxLength: 40 }).map(pct), fc.string({ maxLength: 20 }), fc.constantFrom("%", "%%", "%E0%A4%A", "%C0%AF", "a+b", "json", "127.0.0.1", "Web", "RESTAPI")),
+    fc.oneof(
+      fc.constantFrom("contenttype", "ClientIP", "OptPlatform", "x", "", "%", "%zz", "a%2", "==", "+", "%E0%A4", "%FF"),
+      fc.string({ maxLength: 12 }).map(pct),
+      fc.string({ maxLength: 8 }),
+    ),
+    fc.oneof(
+      fc.string({ maxLength: 40 }).map(pct),
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom("%", "%%", "%E0%A4%A", "%C0%AF", "a+b", "json", "127.0.0.1", "Web", "RESTAPI"),
+    ),
   )
   // A raw "&" or "#" would start another parameter or the fragment: keys and values never hold one.
   .filter(([k, v]) => !AUTH_KEYS.has(decodeKey(k)) && !/[#&=]/.test(k) && !/[#&]/.test(v));
@@ -701,7 +830,12 @@ export function requests(max = MAX_BODY): fc.Arbitrary<FuzzInput> {
         extra: extraHeaders,
         transfer: fc.constantFrom<Transfer>("length", "length", "length", "none", "stream", "lie"),
         chunk: fc.constantFrom(1, 7, 1024, 65_536),
-        lie: fc.oneof(fc.constantFrom(0, 1, max, max + 1, 2 ** 31), fc.nat({ max: 4 * max }), fc.constant(b.bytes.length + 1), fc.constant(Math.max(0, b.bytes.length - 1))),
+        lie: fc.oneof(
+          fc.constantFrom(0, 1, max, max + 1, 2 ** 31),
+          fc.nat({ max: 4 * max }),
+          fc.constant(b.bytes.length + 1),
+          fc.constant(Math.max(0, b.bytes.length - 1)),
+        ),
         clockMs: fc.integer({ min: 0, max: 999 }),
       })
       .map(({ q, ct, extra, transfer, chunk, lie, clockMs }) => {
@@ -721,7 +855,8 @@ export function requests(max = MAX_BODY): fc.Arbitrary<FuzzInput> {
           auth: q.auth,
           authStatus: q.authStatus,
         };
-        if (b.valid && q.auth === "ok" && !q.family.includes("oversized") && commandMatches(q.query, b.command)) input.expectStatus = 200;
+        if (b.valid && q.auth === "ok" && !q.family.includes("oversized") && commandMatches(q.query, b.command))
+          input.expectStatus = 200;
         return withToString(input);
       }),
   );
@@ -748,7 +883,10 @@ export function unauthenticated(max = MAX_BODY): fc.Arbitrary<FuzzInput> {
 // The saved corpus
 
 /** A piece of a body or query: text, hex or base64, optionally repeated. */
-export type Part = { text: string; repeat?: number } | { hex: string; repeat?: number } | { base64: string; repeat?: number };
+export type Part =
+  | { text: string; repeat?: number }
+  | { hex: string; repeat?: number }
+  | { base64: string; repeat?: number };
 
 export interface CorpusStep {
   method?: string;
@@ -776,7 +914,12 @@ function partsToBytes(parts: string | Part[]): Uint8Array {
   if (typeof parts === "string") return utf8(parts);
   return cat(
     ...parts.map((p) => {
-      const one = "text" in p ? utf8(p.text) : "hex" in p ? new Uint8Array(Buffer.from(p.hex, "hex")) : new Uint8Array(Buffer.from(p.base64, "base64"));
+      const one =
+        "text" in p
+          ? utf8(p.text)
+          : "hex" in p
+            ? new Uint8Array(Buffer.from(p.hex, "hex"))
+            : new Uint8Array(Buffer.from(p.base64, "base64"));
       return p.repeat ? new Uint8Array(Buffer.concat(Array(p.repeat).fill(one))) : one;
     }),
   );
@@ -785,7 +928,9 @@ function partsToBytes(parts: string | Part[]): Uint8Array {
 export function corpusInput(step: CorpusStep, family: string): FuzzInput {
   const query = Buffer.from(partsToBytes(step.query))
     .toString("utf8")
-    .replace(/\{\{(sign|SIGN):([^}]*)\}\}/g, (_, k: string, rt: string) => (k === "SIGN" ? computeSign(TOKEN, rt).toUpperCase() : computeSign(TOKEN, rt)));
+    .replace(/\{\{(sign|SIGN):([^}]*)\}\}/g, (_, k: string, rt: string) =>
+      k === "SIGN" ? computeSign(TOKEN, rt).toUpperCase() : computeSign(TOKEN, rt),
+    );
   return withToString({
     family,
     method: step.method ?? "POST",

@@ -41,7 +41,11 @@ function fixture(file: Record<string, unknown> = {}) {
     dedupeWindow: config.dedupe.window,
     onCommit: metrics.journalCommitted,
   });
-  const quarantine = new SegmentWriter({ dir: qdir, durability: config.journal.durability, segmentBytes: config.journal.segment_bytes }).open();
+  const quarantine = new SegmentWriter({
+    dir: qdir,
+    durability: config.journal.durability,
+    segmentBytes: config.journal.segment_bytes,
+  }).open();
   const { app } = createApp(config, { journal, quarantine, logger, onReport: metrics.onReport });
   const headSeq = () => journal.writer.headSeq;
   const fanout = new Fanout([], { dataDir, journalDir: jdir, headSeq, logger });
@@ -53,7 +57,13 @@ function fixture(file: Record<string, unknown> = {}) {
     journalWritable: () => journal.writer.healthy,
     targets: () => fanout.list().map((w) => w.status()),
   });
-  const admin = createAdminApp(() => config, { fanout, journalDir: jdir, headSeq, metrics: metrics.registry, quarantine: { dir: qdir, headSeq: () => quarantine.headSeq } });
+  const admin = createAdminApp(() => config, {
+    fanout,
+    journalDir: jdir,
+    headSeq,
+    metrics: metrics.registry,
+    quarantine: { dir: qdir, headSeq: () => quarantine.headSeq },
+  });
   const token = (config.admin.token as string | undefined) ?? null;
   const f = {
     dataDir,
@@ -68,7 +78,13 @@ function fixture(file: Record<string, unknown> = {}) {
     async get(path: string, auth = true) {
       const headers: Record<string, string> = auth && token ? { authorization: `Bearer ${token}` } : {};
       const res = await admin.handle(new Request(`http://admin${path}`, { headers }));
-      return { res, status: res.status, text: await res.text(), next: Number(res.headers.get("x-next-seq")), head: Number(res.headers.get("x-head-seq")) };
+      return {
+        res,
+        status: res.status,
+        text: await res.text(),
+        next: Number(res.headers.get("x-next-seq")),
+        head: Number(res.headers.get("x-head-seq")),
+      };
     },
     async events(path: string) {
       const r = await f.get(path);
@@ -76,7 +92,13 @@ function fixture(file: Record<string, unknown> = {}) {
       expect(r.res.headers.get("content-type")).toBe("application/x-ndjson");
       const lines = r.text === "" ? [] : r.text.split("\n");
       expect(lines.pop() ?? "").toBe(""); // every line newline-terminated
-      return { ...r, lines, events: lines.map((l) => JSON.parse(l) as { seq: number; type: string; roomId: string | null; reason?: string }) };
+      return {
+        ...r,
+        lines,
+        events: lines.map(
+          (l) => JSON.parse(l) as { seq: number; type: string; roomId: string | null; reason?: string },
+        ),
+      };
     },
     async close() {
       await journal.close();
@@ -89,13 +111,28 @@ function fixture(file: Record<string, unknown> = {}) {
 
 let uniq = 0;
 function enter(room: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberEnter", RoomId: room, MemberList_Account: ["u1"], EventTime: 1_700_000_000_000 + ++uniq, ...extra });
+  return JSON.stringify({
+    CallbackCommand: "Room.CallbackAfterMemberEnter",
+    RoomId: room,
+    MemberList_Account: ["u1"],
+    EventTime: 1_700_000_000_000 + ++uniq,
+    ...extra,
+  });
 }
 function seat(room: string): string {
-  return JSON.stringify({ CallbackCommand: "Mic.CallbackAfterSeatInfoChanged", RoomId: room, SeatList: [{ Index: 1 }], EventTime: 1_700_000_000_000 + ++uniq });
+  return JSON.stringify({
+    CallbackCommand: "Mic.CallbackAfterSeatInfoChanged",
+    RoomId: room,
+    SeatList: [{ Index: 1 }],
+    EventTime: 1_700_000_000_000 + ++uniq,
+  });
 }
 function destroy(room: string): string {
-  return JSON.stringify({ CallbackCommand: "Room.CallbackAfterDestroyRoom", RoomId: room, EventTime: 1_700_000_000_000 + ++uniq });
+  return JSON.stringify({
+    CallbackCommand: "Room.CallbackAfterDestroyRoom",
+    RoomId: room,
+    EventTime: 1_700_000_000_000 + ++uniq,
+  });
 }
 
 describe("GET /metrics", () => {
@@ -150,7 +187,8 @@ describe("GET /v1/events", () => {
   async function seeded(file: Record<string, unknown> = {}) {
     const f = fixture(file);
     // seq: 1 enter A, 2 seat B, 3 enter B, 4 destroy A, 5 enter A, 6 seat A, 7 destroy B, 8 enter C
-    for (const b of [enter("A"), seat("B"), enter("B"), destroy("A"), enter("A"), seat("A"), destroy("B"), enter("C")]) expect(await f.send(b)).toBe(200);
+    for (const b of [enter("A"), seat("B"), enter("B"), destroy("A"), enter("A"), seat("A"), destroy("B"), enter("C")])
+      expect(await f.send(b)).toBe(200);
     return f;
   }
   const seqs = (r: { events: { seq: number }[] }) => r.events.map((e) => e.seq);
@@ -208,7 +246,8 @@ describe("GET /v1/events", () => {
   test("across many segments, paging with X-Next-Seq visits every event once", async () => {
     const f = fixture({ journal: { segment_bytes: 4096 } });
     const N = 60;
-    for (let i = 0; i < N; i++) expect(await f.send(i % 3 === 0 ? seat(`R${i % 4}`) : enter(`R${i % 4}`, { Pad: "p".repeat(200) }))).toBe(200);
+    for (let i = 0; i < N; i++)
+      expect(await f.send(i % 3 === 0 ? seat(`R${i % 4}`) : enter(`R${i % 4}`, { Pad: "p".repeat(200) }))).toBe(200);
     const segs = readdirSync(f.jdir).filter((n) => n.endsWith(".jsonl"));
     expect(segs.length).toBeGreaterThanOrEqual(4);
     let r = await f.events("/v1/events?from_seq=37&limit=10");
@@ -230,7 +269,9 @@ describe("GET /v1/events", () => {
       rooms.push(...seqs(r));
       from = r.next;
     }
-    const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 4 === 1 && i % 3 !== 0).map((i) => i + 1);
+    const expected = Array.from({ length: N }, (_, i) => i)
+      .filter((i) => i % 4 === 1 && i % 3 !== 0)
+      .map((i) => i + 1);
     expect(rooms).toEqual(expected);
   });
 
@@ -305,7 +346,11 @@ describe("GET /v1/quarantine", () => {
     const f = fixture();
     expect(await f.send(enter("ok"))).toBe(200);
     expect(await f.send(JSON.stringify({ CallbackCommand: "Room.CallbackAfterMemberEnter", EventTime: 1 }))).toBe(422);
-    expect(await f.send(JSON.stringify({ CallbackCommand: "Room.CallbackAfterDestroyRoom", RoomId: "Q", EventTime: "soon" }))).toBe(422);
+    expect(
+      await f.send(
+        JSON.stringify({ CallbackCommand: "Room.CallbackAfterDestroyRoom", RoomId: "Q", EventTime: "soon" }),
+      ),
+    ).toBe(422);
     expect(await f.send(destroy("Q"), "Room.CallbackAfterMemberEnter")).toBe(400); // command mismatch
     let r = await f.events("/v1/quarantine");
     expect(r.events.map((e) => [e.seq, e.type])).toEqual([
@@ -333,13 +378,23 @@ describe("queryJournal on a hand-made directory", () => {
   test("stops at the durable head, skips a torn tail and lines that are not events, survives a missing directory", async () => {
     const dir = join(tempDir(), "journal");
     mkdirSync(dir);
-    writeFileSync(join(dir, segmentName(1)), line(1, "Room.A", "r") + line(2, "Room.B", "r") + "garbage line\n" + line(3, "Room.A", "s"));
+    writeFileSync(
+      join(dir, segmentName(1)),
+      line(1, "Room.A", "r") + line(2, "Room.B", "r") + "garbage line\n" + line(3, "Room.A", "s"),
+    );
     writeFileSync(join(dir, segmentName(4)), line(4, "Room.A", "r") + line(5, "Room.A", "r"));
     appendFileSync(join(dir, segmentName(4)), '{"seq":6,"id":"torn');
     const all = async (q: Partial<Parameters<typeof queryJournal>[1]>) => {
       const r = await queryJournal(dir, { fromSeq: 1, limit: 100, type: null, roomId: null, maxSeq: 5, ...q });
       const text = await new Response(r.stream()).text();
-      return { seqs: text.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq), next: r.nextSeq, count: r.count };
+      return {
+        seqs: text
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { seq: number }).seq),
+        next: r.nextSeq,
+        count: r.count,
+      };
     };
     expect(await all({})).toEqual({ seqs: [1, 2, 3, 4, 5], next: 6, count: 5 });
     expect(await all({ maxSeq: 4 })).toEqual({ seqs: [1, 2, 3, 4], next: 5, count: 4 });
@@ -348,7 +403,9 @@ describe("queryJournal on a hand-made directory", () => {
     expect(await all({ type: (t) => t.startsWith("Mic.") })).toEqual({ seqs: [], next: 6, count: 0 });
     expect(await all({ roomId: "r", fromSeq: 2 })).toEqual({ seqs: [2, 4, 5], next: 6, count: 3 });
     expect(await all({ fromSeq: 4, limit: 1 })).toEqual({ seqs: [4], next: 5, count: 1 });
-    expect((await queryJournal(join(dir, "nope"), { fromSeq: 1, limit: 5, type: null, roomId: null, maxSeq: 0 })).nextSeq).toBe(1);
+    expect(
+      (await queryJournal(join(dir, "nope"), { fromSeq: 1, limit: 5, type: null, roomId: null, maxSeq: 0 })).nextSeq,
+    ).toBe(1);
     rmSync(join(dir, ".."), { recursive: true, force: true });
   });
 });

@@ -29,11 +29,20 @@ function enterBody(n: number): string {
 
 type Params = Record<string, string | number | undefined>;
 
-async function send(h: ReturnType<typeof startApp>, body: string, params: Params = tencentParams(ENTER), headers: Record<string, string> = {}) {
+async function send(
+  h: ReturnType<typeof startApp>,
+  body: string,
+  params: Params = tencentParams(ENTER),
+  headers: Record<string, string> = {},
+) {
   return answer(await h.app.handle(post(callbackUrl(params), body, headers)));
 }
 
-function expectFail(r: { status: number; body: { ActionStatus: string; ErrorInfo: string; ErrorCode: number } }, status: number, code: number) {
+function expectFail(
+  r: { status: number; body: { ActionStatus: string; ErrorInfo: string; ErrorCode: number } },
+  status: number,
+  code: number,
+) {
   expect(r.status).toBe(status);
   expect(r.body.ActionStatus).toBe("FAIL");
   expect(r.body.ErrorCode).toBe(code);
@@ -53,7 +62,9 @@ describe("source allowlist", () => {
     const h = start({ file: { server: { allow_from: ["203.0.113.0/24"], trust_proxy: true } } });
     const ok = await send(h, enterBody(2), tencentParams(ENTER), { "x-forwarded-for": "198.51.100.7, 203.0.113.9" });
     expect(ok.status).toBe(200);
-    const spoofed = await send(h, enterBody(3), tencentParams(ENTER), { "x-forwarded-for": "203.0.113.9, 198.51.100.7" });
+    const spoofed = await send(h, enterBody(3), tencentParams(ENTER), {
+      "x-forwarded-for": "203.0.113.9, 198.51.100.7",
+    });
     expect(spoofed.status).toBe(403);
   });
 
@@ -81,7 +92,11 @@ describe("body limit", () => {
         c.close();
       },
     });
-    const req = new Request(callbackUrl(tencentParams(ENTER)), { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    const req = new Request(callbackUrl(tencentParams(ENTER)), {
+      method: "POST",
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(req.headers.has("content-length")).toBe(false);
     const r = await answer(await h.app.handle(req));
     expectFail(r, 413, ErrorCodes.BODY_TOO_LARGE);
@@ -105,8 +120,16 @@ describe("SdkAppid", () => {
 
   test("not configured: 403, and not a number: 403", async () => {
     const h = start();
-    expectFail(await send(h, enterBody(1), tencentParams(ENTER, { sdkAppId: 1400000001 })), 403, ErrorCodes.SDKAPPID_UNKNOWN);
-    expectFail(await send(h, enterBody(1), tencentParams(ENTER, { sdkAppId: "14e8" })), 403, ErrorCodes.SDKAPPID_UNKNOWN);
+    expectFail(
+      await send(h, enterBody(1), tencentParams(ENTER, { sdkAppId: 1400000001 })),
+      403,
+      ErrorCodes.SDKAPPID_UNKNOWN,
+    );
+    expectFail(
+      await send(h, enterBody(1), tencentParams(ENTER, { sdkAppId: "14e8" })),
+      403,
+      ErrorCodes.SDKAPPID_UNKNOWN,
+    );
     expect(readLines(journalDir(h.dataDir))).toHaveLength(0);
   });
 
@@ -143,9 +166,21 @@ describe("Sign / RequestTime", () => {
     expectFail(await send(h, enterBody(1), tencentParams(ENTER)), 401, ErrorCodes.SIGN_MISSING);
     const p = tencentParams(ENTER, { token, requestTime: now / 1000 });
     expectFail(await send(h, enterBody(1), { ...p, RequestTime: "yesterday" }), 401, ErrorCodes.REQUEST_TIME_MALFORMED);
-    expectFail(await send(h, enterBody(1), tencentParams(ENTER, { token, requestTime: now / 1000 - 61 })), 401, ErrorCodes.REQUEST_TIME_STALE);
-    expectFail(await send(h, enterBody(1), tencentParams(ENTER, { token, requestTime: now / 1000 + 61 })), 401, ErrorCodes.REQUEST_TIME_STALE);
-    expectFail(await send(h, enterBody(1), tencentParams(ENTER, { token: "other", requestTime: now / 1000 })), 401, ErrorCodes.SIGN_MISMATCH);
+    expectFail(
+      await send(h, enterBody(1), tencentParams(ENTER, { token, requestTime: now / 1000 - 61 })),
+      401,
+      ErrorCodes.REQUEST_TIME_STALE,
+    );
+    expectFail(
+      await send(h, enterBody(1), tencentParams(ENTER, { token, requestTime: now / 1000 + 61 })),
+      401,
+      ErrorCodes.REQUEST_TIME_STALE,
+    );
+    expectFail(
+      await send(h, enterBody(1), tencentParams(ENTER, { token: "other", requestTime: now / 1000 })),
+      401,
+      ErrorCodes.SIGN_MISMATCH,
+    );
     expect(readLines(journalDir(h.dataDir))).toHaveLength(0);
     expect(readLines(quarantineDir(h.dataDir))).toHaveLength(0);
   });
@@ -169,7 +204,11 @@ describe("body", () => {
     const h = start();
     expectFail(await send(h, "{not json"), 400, ErrorCodes.BODY_NOT_JSON);
     const invalidUtf8 = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
-    expectFail(await answer(await h.app.handle(post(callbackUrl(tencentParams(ENTER)), invalidUtf8))), 400, ErrorCodes.BODY_NOT_JSON);
+    expectFail(
+      await answer(await h.app.handle(post(callbackUrl(tencentParams(ENTER)), invalidUtf8))),
+      400,
+      ErrorCodes.BODY_NOT_JSON,
+    );
     expectFail(await send(h, "[1,2]"), 400, ErrorCodes.BODY_NOT_OBJECT);
     expectFail(await send(h, "null"), 400, ErrorCodes.BODY_NOT_OBJECT);
     expectFail(await send(h, ""), 400, ErrorCodes.BODY_NOT_JSON);
@@ -179,7 +218,15 @@ describe("body", () => {
 
   test("the content-type header does not matter", async () => {
     const h = start();
-    const r = await answer(await h.app.handle(new Request(callbackUrl(tencentParams(ENTER)), { method: "POST", body: enterBody(1), headers: { "content-type": "text/plain" } })));
+    const r = await answer(
+      await h.app.handle(
+        new Request(callbackUrl(tencentParams(ENTER)), {
+          method: "POST",
+          body: enterBody(1),
+          headers: { "content-type": "text/plain" },
+        }),
+      ),
+    );
     expect(r.status).toBe(200);
   });
 });
@@ -220,7 +267,11 @@ describe("command consistency and schemas", () => {
     const h = start();
     for (const [cmd, body] of Object.entries(EXAMPLES)) {
       const r = await send(h, body, tencentParams(cmd));
-      expect({ cmd, status: r.status, body: r.body }).toEqual({ cmd, status: 200, body: { ActionStatus: "OK", ErrorInfo: "", ErrorCode: 0 } });
+      expect({ cmd, status: r.status, body: r.body }).toEqual({
+        cmd,
+        status: 200,
+        body: { ActionStatus: "OK", ErrorInfo: "", ErrorCode: 0 },
+      });
     }
     const lines = readLines(journalDir(h.dataDir));
     expect(lines.map((l) => l.type)).toEqual(Object.keys(EXAMPLES));
@@ -234,10 +285,16 @@ describe("command consistency and schemas", () => {
 
   test("Room.CallbackUpdateRoomInfo is an alias: accepted, journaled under the canonical type", async () => {
     const h = start();
-    const body = EXAMPLES["Room.CallbackAfterUpdateRoomInfo"].replace("Room.CallbackAfterUpdateRoomInfo", "Room.CallbackUpdateRoomInfo");
+    const body = EXAMPLES["Room.CallbackAfterUpdateRoomInfo"].replace(
+      "Room.CallbackAfterUpdateRoomInfo",
+      "Room.CallbackUpdateRoomInfo",
+    );
     expect((await send(h, body, tencentParams("Room.CallbackUpdateRoomInfo"))).status).toBe(200);
     // query and body may use different spellings of the same command
-    expect((await send(h, EXAMPLES["Room.CallbackAfterUpdateRoomInfo"], tencentParams("Room.CallbackUpdateRoomInfo"))).status).toBe(200);
+    expect(
+      (await send(h, EXAMPLES["Room.CallbackAfterUpdateRoomInfo"], tencentParams("Room.CallbackUpdateRoomInfo")))
+        .status,
+    ).toBe(200);
     const lines = readLines(journalDir(h.dataDir));
     expect(lines.map((l) => l.type)).toEqual(["Room.CallbackAfterUpdateRoomInfo", "Room.CallbackAfterUpdateRoomInfo"]);
     expect((lines[0]!.data as { CallbackCommand: string }).CallbackCommand).toBe("Room.CallbackUpdateRoomInfo");
@@ -245,7 +302,10 @@ describe("command consistency and schemas", () => {
 
   test("the body is stored byte for byte: an account id beyond 2^53 keeps every digit", async () => {
     const h = start();
-    expect((await send(h, EXAMPLES["Mic.CallbackAfterSeatInfoChanged"], tencentParams("Mic.CallbackAfterSeatInfoChanged"))).status).toBe(200);
+    expect(
+      (await send(h, EXAMPLES["Mic.CallbackAfterSeatInfoChanged"], tencentParams("Mic.CallbackAfterSeatInfoChanged")))
+        .status,
+    ).toBe(200);
     const raw = rawText(journalDir(h.dataDir));
     expect(raw).toContain(`"data":${EXAMPLES["Mic.CallbackAfterSeatInfoChanged"]}}`);
     expect(raw).toContain("144115233775727695");
@@ -335,7 +395,8 @@ describe("journal failure", () => {
     let failSync = false;
     const io: WriterIo = {
       writeSync: (fd, buf, off, len) => writeSync(fd, buf, off, len),
-      fdatasync: (fd, cb) => (failSync ? cb(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })) : fdatasync(fd, cb)),
+      fdatasync: (fd, cb) =>
+        failSync ? cb(Object.assign(new Error("EIO: i/o error"), { code: "EIO" })) : fdatasync(fd, cb),
     };
     const h = start({ io });
     failSync = true;

@@ -26,7 +26,9 @@ export function makeConfig(file: Record<string, unknown>, dataDir: string): Conf
   return buildConfig({ file: { data_dir: dataDir, apps: [{ sdk_app_id: APP_ID }], ...file } });
 }
 
-export function startApp(opts: { file?: Record<string, unknown>; now?: () => number; io?: WriterIo; dataDir?: string } = {}) {
+export function startApp(
+  opts: { file?: Record<string, unknown>; now?: () => number; io?: WriterIo; dataDir?: string } = {},
+) {
   const dataDir = opts.dataDir ?? tempDir();
   const config = makeConfig(opts.file ?? {}, dataDir);
   const logs: LogLine[] = [];
@@ -71,7 +73,10 @@ export function callbackUrl(params: Record<string, string | number | undefined>,
 }
 
 /** Tencent's query string for `command`, signed when a token is given. */
-export function tencentParams(command: string, extra: { token?: string; requestTime?: number; sdkAppId?: number | string } = {}) {
+export function tencentParams(
+  command: string,
+  extra: { token?: string; requestTime?: number; sdkAppId?: number | string } = {},
+) {
   const rt = extra.requestTime ?? Math.floor(Date.now() / 1000);
   return {
     SdkAppid: extra.sdkAppId ?? APP_ID,
@@ -88,14 +93,19 @@ export function post(url: string, body: string | Uint8Array, headers: Record<str
 }
 
 export async function answer(res: Response) {
-  return { status: res.status, body: (await res.json()) as { ActionStatus: string; ErrorInfo: string; ErrorCode: number } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { ActionStatus: string; ErrorInfo: string; ErrorCode: number },
+  };
 }
 
 /** Every complete line of every segment in a directory, parsed. */
 export function readLines(dir: string): Record<string, unknown>[] {
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith(".jsonl")).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith(".jsonl"))
+      .sort();
   } catch {
     return [];
   }

@@ -96,7 +96,10 @@ export function parseExposition(text: string): Exposition {
       const m = new RegExp(`^# HELP (${NAME}) (.*)$`).exec(line);
       if (!m) throw new Error(`bad HELP: ${line}`);
       if (help.has(m[1]!)) throw new Error(`HELP twice for ${m[1]}`);
-      help.set(m[1]!, m[2]!.replace(/\\(\\|n)/g, (_, c: string) => (c === "n" ? "\n" : "\\")));
+      help.set(
+        m[1]!,
+        m[2]!.replace(/\\(\\|n)/g, (_, c: string) => (c === "n" ? "\n" : "\\")),
+      );
       continue;
     }
     if (line.startsWith("# TYPE ")) {
@@ -117,14 +120,18 @@ export function parseExposition(text: string): Exposition {
     seen.add(key);
     samples.push({ name, labels, value: parseValue(m[3]!, line) });
   }
-  const all = (name: string, labels: Record<string, string> = {}) => samples.filter((s) => s.name === name && includes(s.labels, labels));
+  const all = (name: string, labels: Record<string, string> = {}) =>
+    samples.filter((s) => s.name === name && includes(s.labels, labels));
   const exp: Exposition = {
     types,
     help,
     samples,
     all,
     get(name, labels = {}) {
-      const hits = samples.filter((s) => s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && includes(s.labels, labels));
+      const hits = samples.filter(
+        (s) =>
+          s.name === name && Object.keys(s.labels).length === Object.keys(labels).length && includes(s.labels, labels),
+      );
       if (hits.length > 1) throw new Error(`${name}: ${hits.length} series match`);
       return hits[0]?.value;
     },
@@ -153,8 +160,10 @@ function checkHistograms(e: Exposition): void {
       }
       if (les.at(-1) !== Infinity) throw new Error(`${name}${k}: no le="+Inf" bucket`);
       const count = e.get(`${name}_count`, rest);
-      if (count === undefined || e.get(`${name}_sum`, rest) === undefined) throw new Error(`${name}${k}: _sum or _count missing`);
-      if (buckets.at(-1)!.value !== count) throw new Error(`${name}${k}: +Inf bucket ${buckets.at(-1)!.value} != _count ${count}`);
+      if (count === undefined || e.get(`${name}_sum`, rest) === undefined)
+        throw new Error(`${name}${k}: _sum or _count missing`);
+      if (buckets.at(-1)!.value !== count)
+        throw new Error(`${name}${k}: +Inf bucket ${buckets.at(-1)!.value} != _count ${count}`);
     }
   }
 }

@@ -124,7 +124,15 @@ describe("parseCidr", () => {
   });
 
   test("invalid prefix lengths", () => {
-    for (const bad of ["10.0.0.0/33", "::/129", "10.0.0.0/-1", "10.0.0.0/", "10.0.0.0/8.5", "10.0.0.0/ 8", "10.0.0.0/x"]) {
+    for (const bad of [
+      "10.0.0.0/33",
+      "::/129",
+      "10.0.0.0/-1",
+      "10.0.0.0/",
+      "10.0.0.0/8.5",
+      "10.0.0.0/ 8",
+      "10.0.0.0/x",
+    ]) {
       const r = parseCidr(bad);
       expect(typeof r).toBe("string");
       expect(r as string).toContain("prefix length");

@@ -3,7 +3,15 @@
 import { describe, expect, test } from "bun:test";
 import { nonNegativeInt, parseFlags, str, UsageError, type FlagSpec } from "../../src/cli/args.ts";
 import { globToRegExp, matchAny } from "../../src/journal/glob.ts";
-import { envelopeHead, eventId, EventIdHasher, peekSeqId, renderLine, singleLine, type EnvelopeFields } from "../../src/journal/line.ts";
+import {
+  envelopeHead,
+  eventId,
+  EventIdHasher,
+  peekSeqId,
+  renderLine,
+  singleLine,
+  type EnvelopeFields,
+} from "../../src/journal/line.ts";
 import { createHash } from "node:crypto";
 import { EXAMPLES } from "../../src/callback/examples.ts";
 
@@ -180,7 +188,11 @@ describe("eventId", () => {
   });
 
   test("is the first 128 bits of SHA-256 over the length-prefixed app, command and body", () => {
-    const expected = createHash("sha256").update(`1400000000\n${type.length}:${type}\n`).update(body).digest("hex").slice(0, 32);
+    const expected = createHash("sha256")
+      .update(`1400000000\n${type.length}:${type}\n`)
+      .update(body)
+      .digest("hex")
+      .slice(0, 32);
     expect(eventId(1400000000, type, body).hex).toBe(expected);
   });
 
@@ -251,7 +263,14 @@ describe("envelopeHead + renderLine", () => {
   });
 
   test("null fields and a quarantine reason", () => {
-    const head = envelopeHead({ ...fields, roomId: null, eventTime: null, clientIp: null, optPlatform: null, reason: 'bad "x"' });
+    const head = envelopeHead({
+      ...fields,
+      roomId: null,
+      eventTime: null,
+      clientIp: null,
+      optPlatform: null,
+      reason: 'bad "x"',
+    });
     const parsed = JSON.parse(renderLine(2, head, "{}"));
     expect(parsed.roomId).toBeNull();
     expect(parsed.eventTime).toBeNull();
@@ -284,7 +303,20 @@ describe("singleLine", () => {
 
   test("a multi-line body still renders to one parseable line", () => {
     const body = '{\n"RoomId":"r1",\n"N":144115233775727695\n}';
-    const line = renderLine(1, envelopeHead({ id: "i", type: "t", sdkAppId: 1, roomId: "r1", eventTime: null, receivedAt: "", clientIp: null, optPlatform: null }), singleLine(body));
+    const line = renderLine(
+      1,
+      envelopeHead({
+        id: "i",
+        type: "t",
+        sdkAppId: 1,
+        roomId: "r1",
+        eventTime: null,
+        receivedAt: "",
+        clientIp: null,
+        optPlatform: null,
+      }),
+      singleLine(body),
+    );
     expect(line.indexOf("\n")).toBe(line.length - 1);
     expect(JSON.parse(line).data.RoomId).toBe("r1");
     expect(line).toContain("144115233775727695");
@@ -293,12 +325,28 @@ describe("singleLine", () => {
 
 describe("peekSeqId", () => {
   test("reads seq and id from a rendered line", () => {
-    const head = envelopeHead({ id: "abc123", type: "t", sdkAppId: 1, roomId: null, eventTime: null, receivedAt: "", clientIp: null, optPlatform: null });
+    const head = envelopeHead({
+      id: "abc123",
+      type: "t",
+      sdkAppId: 1,
+      roomId: null,
+      eventTime: null,
+      receivedAt: "",
+      clientIp: null,
+      optPlatform: null,
+    });
     expect(peekSeqId(renderLine(123456789012, head, "{}"))).toEqual({ seq: 123456789012, id: "abc123" });
   });
 
   test("null for lines that do not start like an envelope", () => {
-    for (const l of ["", "{}", '{"id":"x","seq":1}', '{"seq":"1","id":"x"}', '{"seq":-1,"id":"x"}', " {\"seq\":1,\"id\":\"x\"}"]) {
+    for (const l of [
+      "",
+      "{}",
+      '{"id":"x","seq":1}',
+      '{"seq":"1","id":"x"}',
+      '{"seq":-1,"id":"x"}',
+      ' {"seq":1,"id":"x"}',
+    ]) {
       expect(peekSeqId(l)).toBeNull();
     }
   });

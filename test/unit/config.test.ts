@@ -229,9 +229,9 @@ describe("buildConfig: validation names the key", () => {
     const p = onlyProblem({ file: { ...ONE_APP, server: { tls_cert: "/c.pem" } } }, "server.tls_cert / server.tls_key");
     expect(p).toContain("both");
     onlyProblem({ file: { ...ONE_APP, server: { tls_key: "/k.pem" } } }, "server.tls_cert / server.tls_key");
-    expect(buildConfig({ file: { ...ONE_APP, server: { tls_cert: "/c.pem", tls_key: "/k.pem" } } }).server.tls_key).toBe(
-      "/k.pem",
-    );
+    expect(
+      buildConfig({ file: { ...ONE_APP, server: { tls_cert: "/c.pem", tls_key: "/k.pem" } } }).server.tls_key,
+    ).toBe("/k.pem");
   });
 
   test("admin.listen on a non-loopback address requires admin.token", () => {
@@ -264,7 +264,9 @@ describe("buildConfig: validation names the key", () => {
 
   test("a bad secret in a rotation list names its index", () => {
     onlyProblem({ file: { ...ONE_APP, targets: [target({ secret: [SECRET, "nope"] })] } }, "targets[0].secret[1]");
-    expect(buildConfig({ file: { ...ONE_APP, targets: [target({ secret: [SECRET, "whsec_abc="] })] } }).targets).toHaveLength(1);
+    expect(
+      buildConfig({ file: { ...ONE_APP, targets: [target({ secret: [SECRET, "whsec_abc="] })] } }).targets,
+    ).toHaveLength(1);
   });
 
   test("duplicate target names", () => {
@@ -342,7 +344,13 @@ describe("envOverrides", () => {
       ROOMHOOK_LOG_LEVEL: "",
       LISTEN: "nope",
     });
-    expect(o).toEqual({ listen: "127.0.0.1:1", sdkAppId: "1,2", token: "t", dataDir: "/d", adminListen: "127.0.0.1:2" });
+    expect(o).toEqual({
+      listen: "127.0.0.1:1",
+      sdkAppId: "1,2",
+      token: "t",
+      dataDir: "/d",
+      adminListen: "127.0.0.1:2",
+    });
   });
 
   test("feeds buildConfig", () => {

@@ -24,7 +24,8 @@ describe("writeFullySync", () => {
     const path = join(tempDir(), "f");
     const fd = openSync(path, "w");
     let calls = 0;
-    const zeroAfterFive = (f: number, b: Buffer, o: number, l: number) => (++calls === 1 ? writeSync(f, b, o, Math.min(5, l)) : 0);
+    const zeroAfterFive = (f: number, b: Buffer, o: number, l: number) =>
+      ++calls === 1 ? writeSync(f, b, o, Math.min(5, l)) : 0;
     expect(() => writeFullySync(fd, Buffer.from("0123456789"), zeroAfterFive)).toThrow(/ENOSPC/);
     closeSync(fd);
     expect(calls).toBe(2);

@@ -88,7 +88,15 @@ describe("line codec: render, then every peek agrees", () => {
   });
 
   test("escaped quotes, backslashes, control characters and unicode in type and roomId", () => {
-    const odd = ['Room."x"', "back\\slash\\", 'both\\"\\', "tab\tnew\nline", "房间-1 🎉", "\u0000\u001f", "\ud800 lone"];
+    const odd = [
+      'Room."x"',
+      "back\\slash\\",
+      'both\\"\\',
+      "tab\tnew\nline",
+      "房间-1 🎉",
+      "\u0000\u001f",
+      "\ud800 lone",
+    ];
     for (const v of odd) {
       expectPeeksAgree(7, fields({ type: v }), "{}");
       expectPeeksAgree(7, fields({ roomId: v }), "{}");
@@ -98,12 +106,20 @@ describe("line codec: render, then every peek agrees", () => {
   test('"data" keys and ,"data": text inside envelope strings and in the body', () => {
     const decoys = [',"data":', '","data":{"a":1}}', '"data"', 'x\\",\\"data\\":'];
     for (const v of decoys) {
-      expectPeeksAgree(3, fields({ type: v, roomId: v, clientIp: v, optPlatform: v, reason: v }), `{"data":${JSON.stringify(v)},"x":{"data":1}}`);
+      expectPeeksAgree(
+        3,
+        fields({ type: v, roomId: v, clientIp: v, optPlatform: v, reason: v }),
+        `{"data":${JSON.stringify(v)},"x":{"data":1}}`,
+      );
     }
   });
 
   test("null fields and a quarantine reason", () => {
-    expectPeeksAgree(5, fields({ roomId: null, eventTime: null, clientIp: null, optPlatform: null, reason: 'bad "x"' }), "{}");
+    expectPeeksAgree(
+      5,
+      fields({ roomId: null, eventTime: null, clientIp: null, optPlatform: null, reason: 'bad "x"' }),
+      "{}",
+    );
   });
 
   test("the layout's key order, whatever order the fields were built in", () => {
@@ -130,16 +146,33 @@ describe("line codec: render, then every peek agrees", () => {
   test("random strings in type, roomId and the other envelope strings", () => {
     const str = fc.string({ unit: "binary", maxLength: 30 });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 ** 15 - 1 }), str, fc.option(str), str, fc.option(str), (seq, type, roomId, receivedAt, clientIp) => {
-        expectPeeksAgree(seq, fields({ type, roomId, receivedAt, clientIp }), "{}");
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 ** 15 - 1 }),
+        str,
+        fc.option(str),
+        str,
+        fc.option(str),
+        (seq, type, roomId, receivedAt, clientIp) => {
+          expectPeeksAgree(seq, fields({ type, roomId, receivedAt, clientIp }), "{}");
+        },
+      ),
       { numRuns: 300 },
     );
   });
 });
 
 describe("line codec: lines not in the layout", () => {
-  const notOurs = ["", "{}", "garbage", '{"id":"x","seq":1}', '{"seq":"1","id":"x"}', '{"seq":-1,"id":"x"}', ' {"seq":1,"id":"x"}', '{"seq":1,"id":"x', '{"seq":1234567890123456,"id":"x"}'];
+  const notOurs = [
+    "",
+    "{}",
+    "garbage",
+    '{"id":"x","seq":1}',
+    '{"seq":"1","id":"x"}',
+    '{"seq":-1,"id":"x"}',
+    ' {"seq":1,"id":"x"}',
+    '{"seq":1,"id":"x',
+    '{"seq":1234567890123456,"id":"x"}',
+  ];
 
   test("string and byte peeks both refuse them", () => {
     for (const l of notOurs) {
@@ -178,13 +211,22 @@ describe("queryJournal filters on the bytes", () => {
     mkdirSync(dir);
     const rooms = ['r"1\\', "房间", "r", "r"];
     const types = ["Room.A", "Room.B", 'Room."C"', "Mic.D"];
-    const lines = rooms.map((roomId, i) => renderLine(i + 1, envelopeHead(fields({ roomId, type: types[i]! })), `{"RoomId":"r","type":"Room.A","x":",\\"roomId\\":\\"r\\""}`));
+    const lines = rooms.map((roomId, i) =>
+      renderLine(
+        i + 1,
+        envelopeHead(fields({ roomId, type: types[i]! })),
+        `{"RoomId":"r","type":"Room.A","x":",\\"roomId\\":\\"r\\""}`,
+      ),
+    );
     lines.push(renderLine(5, envelopeHead(fields({ roomId: null, type: "Room.A" })), '{"RoomId":"r"}'));
     writeFileSync(join(dir, segmentName(1)), lines.join(""));
     const seqs = async (type: ((t: string) => boolean) | null, roomId: string | null) => {
       const r = await queryJournal(dir, { fromSeq: 1, limit: 100, type, roomId, maxSeq: 100 });
       const text = await new Response(r.stream()).text();
-      return text.split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq);
+      return text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { seq: number }).seq);
     };
     expect(await seqs(null, 'r"1\\')).toEqual([1]);
     expect(await seqs(null, "房间")).toEqual([2]);

@@ -11,7 +11,16 @@ import { segmentName } from "../../src/journal/segments.ts";
 import { tempDir } from "../support/app.ts";
 
 function line(seq: number, body = "{}"): string {
-  const head = envelopeHead({ id: `id${seq}`, type: "Room.A", sdkAppId: 1, roomId: "r", eventTime: null, receivedAt: "t", clientIp: null, optPlatform: null });
+  const head = envelopeHead({
+    id: `id${seq}`,
+    type: "Room.A",
+    sdkAppId: 1,
+    roomId: "r",
+    eventTime: null,
+    receivedAt: "t",
+    clientIp: null,
+    optPlatform: null,
+  });
   return renderLine(seq, head, body);
 }
 
@@ -171,7 +180,11 @@ describe("readSegment", () => {
     const big = line(2, `{"p":"${"y".repeat(1500 * 1024)}"}`);
     const torn = '{"seq":3,"id":"to';
     writeFileSync(seg(dir, 1), line(1) + big + torn);
-    const got = [...readSegment({ firstSeq: 1, path: seg(dir, 1) })].map((l) => ({ offset: l.offset, len: l.text.length, complete: l.complete }));
+    const got = [...readSegment({ firstSeq: 1, path: seg(dir, 1) })].map((l) => ({
+      offset: l.offset,
+      len: l.text.length,
+      complete: l.complete,
+    }));
     expect(got).toEqual([
       { offset: 0, len: line(1).length - 1, complete: true },
       { offset: line(1).length, len: big.length - 1, complete: true },

@@ -1,7 +1,17 @@
 // The journal on a real directory: group commit, rolls, recovery of torn tails, seq across restarts,
 // the dedupe window rebuilt from the tail, and the follower used by tail -f.
 import { afterEach, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { Journal } from "../../src/journal/journal.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
@@ -42,7 +52,16 @@ function asId(hex: string) {
 }
 
 function head(id: string): string {
-  return envelopeHead({ id, type: "T", sdkAppId: 1, roomId: "r", eventTime: 1, receivedAt: "2026-01-01T00:00:00.000Z", clientIp: null, optPlatform: null });
+  return envelopeHead({
+    id,
+    type: "T",
+    sdkAppId: 1,
+    roomId: "r",
+    eventTime: 1,
+    receivedAt: "2026-01-01T00:00:00.000Z",
+    clientIp: null,
+    optPlatform: null,
+  });
 }
 
 function writer(d: string, segmentBytes = 1 << 20, durability: "fsync" | "write" = "fsync") {
@@ -53,7 +72,12 @@ describe("SegmentWriter", () => {
   test("concurrent appends share batches and get consecutive seqs in order", async () => {
     const d = dir();
     const batches: number[] = [];
-    const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, onCommit: (b) => batches.push(b.records) }).open();
+    const w = new SegmentWriter({
+      dir: d,
+      durability: "fsync",
+      segmentBytes: 1 << 20,
+      onCommit: (b) => batches.push(b.records),
+    }).open();
     const seqs = await Promise.all(Array.from({ length: 200 }, (_, i) => w.append(head(`id${i}`), `{"n":${i}}`)));
     expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(batches.reduce((a, b) => a + b, 0)).toBe(200);
@@ -236,7 +260,7 @@ describe("recovery", () => {
 
   test("complete but invalid trailing lines (zeros from a lost page) are cut too", async () => {
     const d = dir();
-    let w = writer(d);
+    const w = writer(d);
     await w.append(head("a"), "{}");
     await w.close();
     appendFileSync(join(d, segmentName(1)), Buffer.concat([Buffer.alloc(100), Buffer.from("\n"), Buffer.alloc(50)]));
@@ -310,7 +334,8 @@ describe("dedupe window", () => {
 });
 
 describe("dedupe snapshot", () => {
-  const open = (d: string, window = 100) => new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: window });
+  const open = (d: string, window = 100) =>
+    new Journal({ dir: d, durability: "fsync", segmentBytes: 1 << 20, dedupeWindow: window });
 
   test("a clean close saves the window; a crash's newer ids come from the journal tail", async () => {
     const d = dir();
@@ -336,7 +361,11 @@ describe("dedupe snapshot", () => {
     await j.close();
     const snap = readSnapshot(snapshotPath(d))!;
     // claims to cover seq 99 and holds an id the journal never had: must not be trusted
-    const fake = new Uint32Array([...new Array(SNAPSHOT_HEADER_WORDS).fill(0), ...snap.words, ...asId(hexId("ghost")).words]);
+    const fake = new Uint32Array([
+      ...new Array(SNAPSHOT_HEADER_WORDS).fill(0),
+      ...snap.words,
+      ...asId(hexId("ghost")).words,
+    ]);
     writeSnapshot(snapshotPath(d), 99, fake, snap.count + 1);
     j = open(d);
     expect((await j.ingest(asId(hexId("ghost")), head(hexId("ghost")), "{}")).duplicate).toBe(false);

@@ -138,13 +138,21 @@ describe("registry and text format", () => {
     expect(() => parseExposition('# TYPE a counter\na{x="1} 1\n')).toThrow();
     expect(() => parseExposition('# TYPE a counter\na{x="\\q"} 1\n')).toThrow(/escape/);
     expect(() => parseExposition("# TYPE a counter\na one\n")).toThrow(/bad value/);
-    expect(() => parseExposition('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n')).toThrow(/cumulative/);
-    expect(() => parseExposition('# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n')).toThrow(/_count/);
+    expect(() =>
+      parseExposition('# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
+    ).toThrow(/cumulative/);
+    expect(() =>
+      parseExposition('# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n'),
+    ).toThrow(/_count/);
   });
 });
 
 describe("roomhook metrics", () => {
-  const report = (outcome: IngestOutcome, command?: string): IngestReport => ({ answer: { status: 200, code: 0, info: "" } as IngestReport["answer"], outcome, command });
+  const report = (outcome: IngestOutcome, command?: string): IngestReport => ({
+    answer: { status: 200, code: 0, info: "" } as IngestReport["answer"],
+    outcome,
+    command,
+  });
 
   test("command labels are bounded", () => {
     expect(commandLabel("Room.CallbackAfterMemberEnter")).toBe("Room.CallbackAfterMemberEnter");
@@ -271,8 +279,17 @@ describe("roomhook metrics", () => {
 
   test("a target gone after a reload leaves the gauges; its counters stay", () => {
     const m = new RoomhookMetrics(new Registry(), { version: "1" });
-    let targets: TargetStatus[] = [{ name: "old", state: "running", lag: 0, inFlight: 0, cursor: 0, deadLetters: 0 } as unknown as TargetStatus];
-    m.watch({ journalDir: "/nonexistent", quarantineDir: "/nonexistent", headSeq: () => 0, quarantineHeadSeq: () => 0, journalWritable: () => false, targets: () => targets });
+    let targets: TargetStatus[] = [
+      { name: "old", state: "running", lag: 0, inFlight: 0, cursor: 0, deadLetters: 0 } as unknown as TargetStatus,
+    ];
+    m.watch({
+      journalDir: "/nonexistent",
+      quarantineDir: "/nonexistent",
+      headSeq: () => 0,
+      quarantineHeadSeq: () => 0,
+      journalWritable: () => false,
+      targets: () => targets,
+    });
     m.delivery.delivered("old");
     let e = parseExposition(m.registry.render());
     expect(e.get("roomhook_target_lag_events", { target: "old" })).toBe(0);
@@ -298,6 +315,11 @@ describe("roomhook metrics", () => {
     }
     const nsPerPair = ((performance.now() - t0) * 1e6) / N;
     expect(nsPerPair).toBeLessThan(1000); // ~100 ns measured on a laptop
-    expect(parseExposition(m.registry.render()).get("roomhook_callback_requests_total", { command: "Room.CallbackAfterMemberEnter", outcome: "accepted" })).toBe(N + 10_000);
+    expect(
+      parseExposition(m.registry.render()).get("roomhook_callback_requests_total", {
+        command: "Room.CallbackAfterMemberEnter",
+        outcome: "accepted",
+      }),
+    ).toBe(N + 10_000);
   });
 });

@@ -5,7 +5,11 @@ describe("parseQuery", () => {
   const base = "http://localhost/callback";
 
   test("reads Tencent's six parameters in their documented spelling", () => {
-    expect(parseQuery(`${base}?SdkAppid=1400000000&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json&ClientIP=10.0.0.1&OptPlatform=Web&Sign=ab12&RequestTime=1669872112`)).toEqual({
+    expect(
+      parseQuery(
+        `${base}?SdkAppid=1400000000&CallbackCommand=Room.CallbackAfterMemberEnter&contenttype=json&ClientIP=10.0.0.1&OptPlatform=Web&Sign=ab12&RequestTime=1669872112`,
+      ),
+    ).toEqual({
       sdkAppId: "1400000000",
       command: "Room.CallbackAfterMemberEnter",
       clientIp: "10.0.0.1",

@@ -68,7 +68,11 @@ describe("BodyValidators.check", () => {
       const seat = example("Mic.CallbackAfterSeatInfoChanged");
       expect(typeof seat.SeatList[0].Member_Account).toBe("number");
       expect(validators.check("Mic.CallbackAfterSeatInfoChanged", seat)).toBeNull();
-      const enter = { ...example("Room.CallbackAfterMemberEnter"), Operator_Account: 42, MemberList_Account: [1, "u2"] };
+      const enter = {
+        ...example("Room.CallbackAfterMemberEnter"),
+        Operator_Account: 42,
+        MemberList_Account: [1, "u2"],
+      };
       expect(validators.check("Room.CallbackAfterMemberEnter", enter)).toBeNull();
     });
 
@@ -156,14 +160,17 @@ describe("BodyValidators.check", () => {
     });
 
     test("a body that is not an object", () => {
-      for (const b of [null, [], "x", 1]) expect(validators.check("Room.CallbackAfterDestroyRoom", b)).toStartWith("/:");
+      for (const b of [null, [], "x", 1])
+        expect(validators.check("Room.CallbackAfterDestroyRoom", b)).toStartWith("/:");
     });
   });
 
   test("a fresh instance gives the same answers as a warmed one", () => {
     const fresh = new BodyValidators();
     const bad = { ...example("Room.CallbackAfterMemberEnter"), RoomId: 1 };
-    expect(fresh.check("Room.CallbackAfterMemberEnter", bad)).toBe(validators.check("Room.CallbackAfterMemberEnter", bad));
+    expect(fresh.check("Room.CallbackAfterMemberEnter", bad)).toBe(
+      validators.check("Room.CallbackAfterMemberEnter", bad),
+    );
   });
 });
 

@@ -8,7 +8,6 @@ import type { Roomhook } from "./process.ts";
 
 export const OK_TEXT = '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}';
 
-
 export function sign(token: string, requestTime: number | string): string {
   return createHash("sha256").update(`${token}${requestTime}`).digest("hex");
 }
@@ -76,7 +75,6 @@ export async function sendCallback(target: Roomhook | string, o: SendOptions): P
   return { status: res.status, text: answer, json };
 }
 
-
 export interface Answer {
   status: number;
   text: string;
@@ -84,7 +82,11 @@ export interface Answer {
 }
 
 /** POSTs a signed Tencent callback (Sign = sha256(token + RequestTime)); throws on a dead connection. */
-export async function sendSigned(base: string, body: string, command = "Room.CallbackAfterMemberEnter"): Promise<Answer> {
+export async function sendSigned(
+  base: string,
+  body: string,
+  command = "Room.CallbackAfterMemberEnter",
+): Promise<Answer> {
   const t0 = performance.now();
   const res = await fetch(`${base}/callback?${callbackQuery({ bodyCommand: command, token: TOKEN })}`, {
     method: "POST",
@@ -133,7 +135,13 @@ export function memberEnter(roomId = `room-${process.pid}-${++uniq}`, extra: Rec
 
 /** Asserts the Tencent FAIL shape and returns it (for chaining in expect()). */
 export function isFailAnswer(r: SendResult): boolean {
-  return r.json.ActionStatus === "FAIL" && typeof r.json.ErrorCode === "number" && r.json.ErrorCode !== 0 && typeof r.json.ErrorInfo === "string" && r.json.ErrorInfo.length > 0;
+  return (
+    r.json.ActionStatus === "FAIL" &&
+    typeof r.json.ErrorCode === "number" &&
+    r.json.ErrorCode !== 0 &&
+    typeof r.json.ErrorInfo === "string" &&
+    r.json.ErrorInfo.length > 0
+  );
 }
 
 export const OK_ANSWER = { ActionStatus: "OK", ErrorInfo: "", ErrorCode: 0 };

@@ -75,8 +75,17 @@ export interface TargetToml {
 /** A roomhook TOML: loopback listeners, one app with a token (every send is signed), targets. */
 export function configText(base: TomlConfig, targets: TargetToml[]): string {
   const t = targets.map((x) => {
-    const lines = ["[[targets]]", `name = ${JSON.stringify(x.name)}`, `url = ${JSON.stringify(x.url)}`, `secret = ${JSON.stringify(x.secret ?? SECRET)}`];
-    lines.push(`max_in_flight = ${x.max_in_flight ?? 16}`, `timeout_ms = ${x.timeout_ms ?? 2000}`, `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [20, 50, 100, 200, 500, 1000])}`);
+    const lines = [
+      "[[targets]]",
+      `name = ${JSON.stringify(x.name)}`,
+      `url = ${JSON.stringify(x.url)}`,
+      `secret = ${JSON.stringify(x.secret ?? SECRET)}`,
+    ];
+    lines.push(
+      `max_in_flight = ${x.max_in_flight ?? 16}`,
+      `timeout_ms = ${x.timeout_ms ?? 2000}`,
+      `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [20, 50, 100, 200, 500, 1000])}`,
+    );
     if (x.rooms) lines.push(`rooms = ${JSON.stringify(x.rooms)}`);
     if (x.types) lines.push(`types = ${JSON.stringify(x.types)}`);
     return lines.join("\n");

@@ -14,7 +14,8 @@ export const BIN = process.env.E2E_ROOMHOOK_BIN ?? join(ROOT, "dist", "roomhook"
 
 /** Throws (never skips) when the binary has not been built: e2e tests must not pass vacuously. */
 export function requireBinary(): string {
-  if (!existsSync(BIN)) throw new Error(`${BIN} does not exist: run npm run build first (npm run build writes dist/roomhook)`);
+  if (!existsSync(BIN))
+    throw new Error(`${BIN} does not exist: run npm run build first (npm run build writes dist/roomhook)`);
   return BIN;
 }
 
@@ -139,13 +140,17 @@ export class Roomhook {
       const hit = this.logs.slice(from).find(pred);
       if (hit) return hit;
       if (Date.now() > end) {
-        throw new Error(`no matching log line within ${timeoutMs} ms; stdout so far:\n${this.rawStdout.join("\n")}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `no matching log line within ${timeoutMs} ms; stdout so far:\n${this.rawStdout.join("\n")}\nstderr:\n${this.stderr}`,
+        );
       }
       if (!this.alive && this.logs.slice(from).find(pred) === undefined) {
         await this.stdoutDone;
         const late = this.logs.slice(from).find(pred);
         if (late) return late;
-        throw new Error(`roomhook exited (${this.proc.exitCode ?? this.proc.signalCode}) without the expected log line; stdout:\n${this.rawStdout.join("\n")}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `roomhook exited (${this.proc.exitCode ?? this.proc.signalCode}) without the expected log line; stdout:\n${this.rawStdout.join("\n")}\nstderr:\n${this.stderr}`,
+        );
       }
       await Bun.sleep(10);
     }
@@ -153,14 +158,19 @@ export class Roomhook {
 
   /** Rejected/quarantined/unavailable log lines (one per failed request) since index `from`. */
   rejectionLines(from = 0): LogLine[] {
-    return this.logs.slice(from).filter((l) => typeof l.status === "number" && (l.status as number) >= 400 && typeof l.reason === "string");
+    return this.logs
+      .slice(from)
+      .filter((l) => typeof l.status === "number" && (l.status as number) >= 400 && typeof l.reason === "string");
   }
 
   /** SIGTERM (or another signal) and the exit code; kills -9 and throws if it does not stop in time. */
   async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 10_000): Promise<number | null> {
     if (!this.alive) return this.proc.exitCode;
     this.proc.kill(signal);
-    const t = await Promise.race([this.proc.exited.then(() => "exited" as const), Bun.sleep(timeoutMs).then(() => "timeout" as const)]);
+    const t = await Promise.race([
+      this.proc.exited.then(() => "exited" as const),
+      Bun.sleep(timeoutMs).then(() => "timeout" as const),
+    ]);
     if (t === "timeout") {
       this.proc.kill(9);
       await this.proc.exited;
@@ -187,7 +197,6 @@ export class Roomhook {
     return c;
   }
 }
-
 
 /** Spawns the binary without waiting for it (for start-up failures). */
 export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
@@ -251,7 +260,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliResult> {
   requireBinary();
   const proc = Bun.spawn([BIN, ...args], {
     stdin: opts.stdin !== undefined ? new Blob([opts.stdin]) : "ignore",
@@ -262,17 +274,30 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
   });
   children.add(proc);
   const timer = setTimeout(() => proc.kill(9), opts.timeoutMs ?? 15_000);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   children.delete(proc);
-  if (proc.signalCode) throw new Error(`roomhook ${args.join(" ")} was killed (${proc.signalCode}); stdout:\n${stdout}\nstderr:\n${stderr}`);
+  if (proc.signalCode)
+    throw new Error(
+      `roomhook ${args.join(" ")} was killed (${proc.signalCode}); stdout:\n${stdout}\nstderr:\n${stderr}`,
+    );
   return { code, stdout, stderr };
 }
 
 /** A long-running CLI child (tail -f) whose stdout lines are collected as they come. */
 export function spawnCli(args: string[], opts: { env?: Record<string, string> } = {}) {
   requireBinary();
-  const proc = Bun.spawn([BIN, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: childEnv(opts.env), cwd: tmpdir() });
+  const proc = Bun.spawn([BIN, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: childEnv(opts.env),
+    cwd: tmpdir(),
+  });
   children.add(proc);
   const lines: string[] = [];
   const done = (async () => {
@@ -294,7 +319,8 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string> } 
       const end = Date.now() + timeoutMs;
       while (!pred(lines)) {
         if (Date.now() > end) throw new Error(`timed out; got ${lines.length} line(s):\n${lines.slice(-5).join("\n")}`);
-        if (proc.exitCode !== null) throw new Error(`exited ${proc.exitCode}; stderr: ${await new Response(proc.stderr).text()}`);
+        if (proc.exitCode !== null)
+          throw new Error(`exited ${proc.exitCode}; stderr: ${await new Response(proc.stderr).text()}`);
         await Bun.sleep(20);
       }
     },

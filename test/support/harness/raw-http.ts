@@ -32,7 +32,8 @@ export function rawConnect(port: number): Promise<RawConn> {
       const cl = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       const rest = buf.subarray(Buffer.byteLength(s.slice(0, end + 4), "latin1"));
       if (cl) {
-        if (rest.length >= Number(cl[1])) settle({ status, headers: head, body: rest.subarray(0, Number(cl[1])).toString("utf8") });
+        if (rest.length >= Number(cl[1]))
+          settle({ status, headers: head, body: rest.subarray(0, Number(cl[1])).toString("utf8") });
         else if (final) fail(new Error("connection closed mid-body"));
       } else if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
         // Decode chunks.
