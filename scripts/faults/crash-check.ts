@@ -164,7 +164,7 @@ export async function checkRecovery(L: Loop, R: Round, next: Roomhook, crash: Cr
   let altered = 0;
   for (const [room, a] of L.acked) {
     const raws = byRoom.get(room);
-    if (!raws || raws.length !== 1) missing++;
+    if (raws?.length !== 1) missing++;
     else if (!raws[0]!.endsWith(`"data":${a.body}}`)) altered++;
   }
   if (missing) R.violation(`${missing} acknowledged event(s) missing or not exactly once`);

@@ -108,7 +108,13 @@ export function load(
       }
     }),
   ).then(() => {});
-  return { stop: () => void (stopped = true), done, firstFailAt: () => firstFail };
+  return {
+    stop: () => {
+      stopped = true;
+    },
+    done,
+    firstFailAt: () => firstFail,
+  };
 }
 
 export async function readyz(rh: Roomhook): Promise<number> {
@@ -178,7 +184,7 @@ async function checkData(
   let missing = 0;
   for (const [room, body] of ledger.acked) {
     const raws = byRoom.get(room);
-    if (!raws || raws.length !== 1 || !raws[0]!.endsWith(`"data":${body}}`)) missing++;
+    if (raws?.length !== 1 || !raws[0]!.endsWith(`"data":${body}}`)) missing++;
   }
   if (missing)
     violation(

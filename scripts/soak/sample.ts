@@ -188,7 +188,7 @@ export class Sampler {
     private readonly rate: number,
     private readonly jdir: string,
   ) {
-    writeFileSync(CSV, COLS.join(",") + "\n");
+    writeFileSync(CSV, `${COLS.join(",")}\n`);
     this.prev = {
       t: 0,
       delivered: 0,
@@ -262,9 +262,9 @@ export class Sampler {
     this.rows.push(row);
     appendFileSync(
       CSV,
-      COLS.map((c) => (typeof row[c] === "number" && !Number.isFinite(row[c] as number) ? "" : String(row[c]))).join(
+      `${COLS.map((c) => (typeof row[c] === "number" && !Number.isFinite(row[c] as number) ? "" : String(row[c]))).join(
         ",",
-      ) + "\n",
+      )}\n`,
     );
     return row;
   }

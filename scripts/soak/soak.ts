@@ -25,12 +25,12 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "../../test/support/harness.ts";
+import { freePort, streamLines } from "../../test/support/harness.ts";
 import { gnuplot } from "./plot.ts";
 import { journalOnDisk, quarantineLines, retentionFromLog } from "./account.ts";
 import { childPid, cleanup, spawn, stop, waitHttp } from "./procs.ts";
 import { running, startRoomhook, type Roomhook } from "./roomhook.ts";
-import { cpuTicks, metricSum, Sampler, scrape, segments, sysCpu, type Row } from "./sample.ts";
+import { cpuTicks, metricSum, Sampler, scrape, segments, sysCpu } from "./sample.ts";
 import {
   BIN,
   CONNECTIONS,
@@ -53,7 +53,7 @@ import {
   SEGMENT_BYTES,
   setupFail,
 } from "./settings.ts";
-import { f1, f2, ID_CHECK_MAX, median, verdict, type Done, type Facts, type VerdictLine } from "./verdict.ts";
+import { f1, f2, median, verdict, type Done, type Facts, type VerdictLine } from "./verdict.ts";
 
 const env = process.env;
 
@@ -241,50 +241,42 @@ async function runLoad(sampler: Sampler, rh: Roomhook, sink: Subprocess, rate: n
 async function readWindows(sampler: Sampler, loader: Subprocess): Promise<Done> {
   let done: Done = {} as never;
   let lastPrint = 0;
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of loader.stdout as ReadableStream<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      appendFileSync(join(OUT, "loader.jsonl"), line + "\n");
-      let j: Record<string, unknown>;
-      try {
-        j = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (j.type === "done") {
-        done = j as Done;
-        continue;
-      }
-      if (j.type !== "window") continue;
-      if (j.final && (j.window_s as number) < SAMPLE / 2) continue; // the stub after the last full window
-      const pick = (k: string) => (typeof j[k] === "number" ? (j[k] as number) : NaN);
-      const r = await sampler.sample("load", {
-        scheduled: pick("scheduled"),
-        sent: pick("sent"),
-        completed: pick("completed"),
-        rps: pick("rps"),
-        ok: pick("ok"),
-        non2xx: pick("non2xx"),
-        errors: pick("errors"),
-        p50_ms: pick("p50_ms"),
-        p90_ms: pick("p90_ms"),
-        p99_ms: pick("p99_ms"),
-        max_ms: pick("max_ms"),
-        svc_p99_ms: pick("svc_p99_ms"),
-        backlog: pick("backlog"),
-        gen_stall_ms: pick("gen_stall_ms"),
-      });
-      if (r.t_s - lastPrint >= 30 || sampler.rows.length <= 2) {
-        lastPrint = r.t_s;
-        log(
-          `t=${r.t_s.toFixed(0)}s ${r.rps} req/s p50 ${f2(r.p50_ms)} p99 ${f2(r.p99_ms)} ms (fsync ${f2(r.fsync_mean_ms)} ms x ${f1(r.batch_mean)}); RSS ${r.rss_mib} MiB; ${r.segments} segs ${r.journal_mib} MiB (created ${r.segments_created}, removed ${r.segments_removed}); lag ${r.lag} (${r.target_state}), ${r.delivered_rps} deliv/s`,
-        );
-      }
+  for await (const line of streamLines(loader.stdout as ReadableStream<Uint8Array>)) {
+    appendFileSync(join(OUT, "loader.jsonl"), `${line}\n`);
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (j.type === "done") {
+      done = j as Done;
+      continue;
+    }
+    if (j.type !== "window") continue;
+    if (j.final && (j.window_s as number) < SAMPLE / 2) continue; // the stub after the last full window
+    const pick = (k: string) => (typeof j[k] === "number" ? (j[k] as number) : NaN);
+    const r = await sampler.sample("load", {
+      scheduled: pick("scheduled"),
+      sent: pick("sent"),
+      completed: pick("completed"),
+      rps: pick("rps"),
+      ok: pick("ok"),
+      non2xx: pick("non2xx"),
+      errors: pick("errors"),
+      p50_ms: pick("p50_ms"),
+      p90_ms: pick("p90_ms"),
+      p99_ms: pick("p99_ms"),
+      max_ms: pick("max_ms"),
+      svc_p99_ms: pick("svc_p99_ms"),
+      backlog: pick("backlog"),
+      gen_stall_ms: pick("gen_stall_ms"),
+    });
+    if (r.t_s - lastPrint >= 30 || sampler.rows.length <= 2) {
+      lastPrint = r.t_s;
+      log(
+        `t=${r.t_s.toFixed(0)}s ${r.rps} req/s p50 ${f2(r.p50_ms)} p99 ${f2(r.p99_ms)} ms (fsync ${f2(r.fsync_mean_ms)} ms x ${f1(r.batch_mean)}); RSS ${r.rss_mib} MiB; ${r.segments} segs ${r.journal_mib} MiB (created ${r.segments_created}, removed ${r.segments_removed}); lag ${r.lag} (${r.target_state}), ${r.delivered_rps} deliv/s`,
+      );
     }
   }
   return done;
@@ -365,7 +357,7 @@ async function report(
     `VERDICT: ${pass ? "PASS" : "FAIL"}`,
   ];
   for (const p of f.problems.slice(0, 10)) lines.splice(lines.length - 2, 0, `  log: ${p}`);
-  writeFileSync(join(OUT, "verdict.txt"), lines.join("\n") + "\n");
+  writeFileSync(join(OUT, "verdict.txt"), `${lines.join("\n")}\n`);
   const { done: loader, drainedAfter, removedByLog, eventsRemoved, lastSeq, linesLeft, accepted, journaled } = f;
   const rolls = f.created - 1;
   writeFileSync(

@@ -20,6 +20,12 @@ export type PeerLookup = { requestIP(r: Request): { address: string } | null } |
 
 export type IngestOutcome = "accepted" | "duplicate" | "unknown_command" | "quarantined" | "rejected" | "unavailable";
 
+interface CommandCheck {
+  type: string;
+  known: boolean;
+  problem: Answer | null;
+}
+
 export interface IngestReport {
   answer: Answer;
   /** True when the answer was decided without reading the request body. */
@@ -145,8 +151,6 @@ export class CallbackIngest {
     }
     const obj = body as Record<string, unknown>;
 
-    const queryCmd = q.command;
-    const bodyCmd = obj.CallbackCommand;
     const fields: EnvelopeFields = {
       id: "",
       type: "",
@@ -158,50 +162,9 @@ export class CallbackIngest {
       optPlatform: q.optPlatform ?? null,
     };
     const stored = singleLine(text);
-
-    if (bodyCmd !== undefined && typeof bodyCmd !== "string") {
-      fields.type = canonicalCommand(queryCmd ?? "");
-      return this.quarantine(
-        ip,
-        fields,
-        bytes,
-        stored,
-        fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string"),
-      );
-    }
-    if (bodyCmd !== undefined && queryCmd !== undefined && canonicalCommand(bodyCmd) !== canonicalCommand(queryCmd)) {
-      fields.type = canonicalCommand(bodyCmd);
-      return this.quarantine(
-        ip,
-        fields,
-        bytes,
-        stored,
-        fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query"),
-      );
-    }
-    const command = canonicalCommand(bodyCmd ?? queryCmd ?? "");
+    const { type: command, known, problem } = this.checkCommand(q.command, obj);
     fields.type = command;
-    if (command === "") {
-      return this.quarantine(
-        ip,
-        fields,
-        bytes,
-        stored,
-        fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query"),
-      );
-    }
-    const known = isKnownCommand(command);
-    if (known) {
-      const problem = this.validators.check(command, obj);
-      if (problem)
-        return this.quarantine(
-          ip,
-          fields,
-          bytes,
-          stored,
-          fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${problem}`),
-        );
-    }
+    if (problem) return this.quarantine(ip, fields, bytes, stored, problem);
 
     const id = this.ids.id(app.sdk_app_id, command, bytes);
     fields.id = id.hex;
@@ -216,6 +179,36 @@ export class CallbackIngest {
     } catch (e) {
       return this.unavailable(ip, e, command);
     }
+  }
+
+  /**
+   * Which command the callback is (the body's CallbackCommand, else the query's) and whether it may
+   * be journaled: `problem` is the answer when it goes to quarantine instead. Synchronous, so the
+   * hot path gains no promise.
+   */
+  private checkCommand(queryCmd: string | undefined, obj: Record<string, unknown>): CommandCheck {
+    const bodyCmd = obj.CallbackCommand;
+    if (bodyCmd !== undefined && typeof bodyCmd !== "string") {
+      const problem = fail(422, E.SCHEMA_VIOLATION, "/CallbackCommand: must be a string");
+      return { type: canonicalCommand(queryCmd ?? ""), known: false, problem };
+    }
+    if (bodyCmd !== undefined && queryCmd !== undefined && canonicalCommand(bodyCmd) !== canonicalCommand(queryCmd)) {
+      const problem = fail(400, E.COMMAND_MISMATCH, "CallbackCommand in the body differs from the query");
+      return { type: canonicalCommand(bodyCmd), known: false, problem };
+    }
+    const command = canonicalCommand(bodyCmd ?? queryCmd ?? "");
+    if (command === "") {
+      const problem = fail(422, E.COMMAND_MISSING, "CallbackCommand is missing from the body and the query");
+      return { type: command, known: false, problem };
+    }
+    const known = isKnownCommand(command);
+    const mismatch = known ? this.validators.check(command, obj) : null;
+    if (!mismatch) return { type: command, known, problem: null };
+    return {
+      type: command,
+      known,
+      problem: fail(422, E.SCHEMA_VIOLATION, `body does not match ${command}: ${mismatch}`),
+    };
   }
 
   private receivedAt(): string {

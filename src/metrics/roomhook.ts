@@ -114,13 +114,6 @@ export class RoomhookMetrics {
       .histogram(`${p}journal_batch_records`, "Events per committed journal batch (group commit).", BATCH_BUCKETS)
       .labels();
     this.bytesWritten = r.counter(`${p}journal_written_bytes_total`, "Bytes committed to the journal.").labels();
-    const segments = r.gauge(`${p}journal_segments`, "Segment files in the journal directory.");
-    const diskBytes = r.gauge(`${p}journal_disk_bytes`, "Bytes of all journal segment files on disk.");
-    const headSeq = r.gauge(`${p}journal_head_seq`, "Seq of the last durable (acknowledged) journal event.");
-    const writable = r.gauge(`${p}journal_writable`, "1 while the journal takes writes, 0 while it answers 503.");
-    const qBytes = r.gauge(`${p}quarantine_disk_bytes`, "Bytes of all quarantine segment files on disk.");
-    const qHead = r.gauge(`${p}quarantine_head_seq`, "Seq of the last quarantined callback.");
-
     this.deliveries = r.counter(`${p}target_deliveries_total`, "Events delivered (answered 2xx) to a target.", [
       "target",
     ]);
@@ -131,56 +124,15 @@ export class RoomhookMetrics {
     this.deadLettered = r.counter(`${p}target_dead_lettered_total`, "Events moved to a target's dead letters.", [
       "target",
     ]);
-    const deadLetters = r.gauge(`${p}target_dead_letters`, "Entries in a target's dead-letter file now.", ["target"]);
-    const lag = r.gauge(`${p}target_lag_events`, "Events between a target's cursor and the journal's head.", [
-      "target",
-    ]);
-    const inFlight = r.gauge(`${p}target_in_flight`, "Delivery requests to a target in flight.", ["target"]);
-    const cursor = r.gauge(
-      `${p}target_cursor_seq`,
-      "A target's cursor: every event up to it is delivered or dead-lettered.",
-      ["target"],
-    );
-    const state = r.gauge(`${p}target_state`, "1 for the target's current state, 0 for the others.", [
-      "target",
-      "state",
-    ]);
-
-    const rss = r.gauge(`${p}process_resident_memory_bytes`, "Resident set size of the process.");
-    const heapUsed = r.gauge(`${p}process_heap_used_bytes`, "JavaScript heap in use.");
-    const heapTotal = r.gauge(`${p}process_heap_total_bytes`, "JavaScript heap reserved.");
-    const startedAt = now();
-    r.gauge(`${p}process_start_time_seconds`, "When the process started, Unix seconds.").set(startedAt / 1000);
-    const uptime = r.gauge(`${p}uptime_seconds`, "Seconds since the process started.");
-    r.gauge(`${p}build_info`, "Always 1; the labels say which build runs.", ["version", "bun"])
-      .labels(build.version, Bun.version)
-      .set(1);
-
+    const readProcess = processGauges(r, build.version, now);
+    const readJournal = journalGauges(r);
+    const readTargets = targetGauges(r);
     r.onCollect(() => {
-      const m = process.memoryUsage();
-      rss.set(m.rss);
-      heapUsed.set(m.heapUsed);
-      heapTotal.set(m.heapTotal);
-      uptime.set((now() - startedAt) / 1000);
+      readProcess();
       const s = this.sources;
       if (!s) return;
-      const j = dirUsage(s.journalDir);
-      segments.set(j.segments);
-      diskBytes.set(j.bytes);
-      qBytes.set(dirUsage(s.quarantineDir).bytes);
-      headSeq.set(s.headSeq());
-      qHead.set(s.quarantineHeadSeq());
-      writable.set(s.journalWritable() ? 1 : 0);
-      // Recomputed from scratch: a target removed by a reload leaves these gauges.
-      for (const g of [deadLetters, lag, inFlight, cursor, state]) g.clear();
-      for (const t of s.targets()) {
-        this.target(t.name); // its counters exist (at 0) before its first delivery
-        deadLetters.labels(t.name).set(t.deadLetters);
-        lag.labels(t.name).set(t.lag);
-        inFlight.labels(t.name).set(t.inFlight);
-        cursor.labels(t.name).set(t.cursor);
-        for (const st of TARGET_STATES) state.labels(t.name, st).set(st === t.state ? 1 : 0);
-      }
+      readJournal(s);
+      readTargets(s.targets(), (name) => this.target(name));
     });
   }
 
@@ -242,5 +194,71 @@ export class RoomhookMetrics {
       c.inc();
     },
     deadLettered: (target) => this.target(target).deadLettered.inc(),
+  };
+}
+
+/** Gauges read at scrape time, each group with the function that reads it. */
+function processGauges(r: Registry, version: string, now: () => number): () => void {
+  const p = "roomhook_";
+  const rss = r.gauge(`${p}process_resident_memory_bytes`, "Resident set size of the process.");
+  const heapUsed = r.gauge(`${p}process_heap_used_bytes`, "JavaScript heap in use.");
+  const heapTotal = r.gauge(`${p}process_heap_total_bytes`, "JavaScript heap reserved.");
+  const startedAt = now();
+  r.gauge(`${p}process_start_time_seconds`, "When the process started, Unix seconds.").set(startedAt / 1000);
+  const uptime = r.gauge(`${p}uptime_seconds`, "Seconds since the process started.");
+  r.gauge(`${p}build_info`, "Always 1; the labels say which build runs.", ["version", "bun"])
+    .labels(version, Bun.version)
+    .set(1);
+  return () => {
+    const m = process.memoryUsage();
+    rss.set(m.rss);
+    heapUsed.set(m.heapUsed);
+    heapTotal.set(m.heapTotal);
+    uptime.set((now() - startedAt) / 1000);
+  };
+}
+
+function journalGauges(r: Registry): (s: MetricSources) => void {
+  const p = "roomhook_";
+  const segments = r.gauge(`${p}journal_segments`, "Segment files in the journal directory.");
+  const diskBytes = r.gauge(`${p}journal_disk_bytes`, "Bytes of all journal segment files on disk.");
+  const headSeq = r.gauge(`${p}journal_head_seq`, "Seq of the last durable (acknowledged) journal event.");
+  const writable = r.gauge(`${p}journal_writable`, "1 while the journal takes writes, 0 while it answers 503.");
+  const qBytes = r.gauge(`${p}quarantine_disk_bytes`, "Bytes of all quarantine segment files on disk.");
+  const qHead = r.gauge(`${p}quarantine_head_seq`, "Seq of the last quarantined callback.");
+  return (s) => {
+    const j = dirUsage(s.journalDir);
+    segments.set(j.segments);
+    diskBytes.set(j.bytes);
+    qBytes.set(dirUsage(s.quarantineDir).bytes);
+    headSeq.set(s.headSeq());
+    qHead.set(s.quarantineHeadSeq());
+    writable.set(s.journalWritable() ? 1 : 0);
+  };
+}
+
+/** `touch` makes a target's counters exist (at 0) before its first delivery. */
+function targetGauges(r: Registry): (targets: readonly TargetStatus[], touch: (name: string) => void) => void {
+  const p = "roomhook_";
+  const deadLetters = r.gauge(`${p}target_dead_letters`, "Entries in a target's dead-letter file now.", ["target"]);
+  const lag = r.gauge(`${p}target_lag_events`, "Events between a target's cursor and the journal's head.", ["target"]);
+  const inFlight = r.gauge(`${p}target_in_flight`, "Delivery requests to a target in flight.", ["target"]);
+  const cursor = r.gauge(
+    `${p}target_cursor_seq`,
+    "A target's cursor: every event up to it is delivered or dead-lettered.",
+    ["target"],
+  );
+  const state = r.gauge(`${p}target_state`, "1 for the target's current state, 0 for the others.", ["target", "state"]);
+  return (targets, touch) => {
+    // Recomputed from scratch: a target removed by a reload leaves these gauges.
+    for (const g of [deadLetters, lag, inFlight, cursor, state]) g.clear();
+    for (const t of targets) {
+      touch(t.name);
+      deadLetters.labels(t.name).set(t.deadLetters);
+      lag.labels(t.name).set(t.lag);
+      inFlight.labels(t.name).set(t.inFlight);
+      cursor.labels(t.name).set(t.cursor);
+      for (const st of TARGET_STATES) state.labels(t.name, st).set(st === t.state ? 1 : 0);
+    }
   };
 }

@@ -142,7 +142,10 @@ describe("target worker", () => {
       journalDir: dir,
       headSeq: () => writer.headSeq,
       logger: silent,
-      fetch: fakeFetch((e) => (calls++, e.seq === 1 ? 500 : 200), got),
+      fetch: fakeFetch((e) => {
+        calls++;
+        return e.seq === 1 ? 500 : 200;
+      }, got),
     });
     workers.push(w.start());
     await until(() => got.length === 1);

@@ -94,6 +94,12 @@ function seenOf(name: string): Seen {
   return s;
 }
 
+/** A handler that records the delivery and answers 200. */
+function okResponse(s: Seen, id: string, body: string): Response {
+  s.ok(id, body);
+  return new Response("ok");
+}
+
 /** An HTTP target whose handler decides per request. */
 function httpTarget(
   name: string,
@@ -326,7 +332,10 @@ beforeAll(async () => {
   const held: (() => void)[] = [];
   const slowRand = (() => {
     let x = 7;
-    return () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    return () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
   })();
   let flapN = 0;
   let junkN = 0;
@@ -336,7 +345,7 @@ beforeAll(async () => {
   targets.push(
     {
       name: "control",
-      url: httpTarget("control", (s, id, body) => (s.ok(id, body), new Response("ok"))),
+      url: httpTarget("control", okResponse),
       max_in_flight: 32,
       retry_delays_ms: [20, 50, 100],
     },
@@ -459,10 +468,7 @@ beforeAll(async () => {
       hanging = false;
       for (const r of held.splice(0)) r();
     }, HANG_MS),
-    setTimeout(
-      () => httpTarget("outage", (s, id, body) => (s.ok(id, body), new Response("ok")), outagePort),
-      OUTAGE_MS,
-    ),
+    setTimeout(() => httpTarget("outage", okResponse, outagePort), OUTAGE_MS),
   ];
   let sampling = true;
   const sampler = (async () => {
@@ -516,7 +522,7 @@ beforeAll(async () => {
     20_000,
   );
   vanishDeadBefore = vanishExpected;
-  httpTarget("vanish", (s, id, body) => (s.ok(id, body), new Response("ok")), vanishPort);
+  httpTarget("vanish", okResponse, vanishPort);
   const r = await fetch(`${admin}/v1/dead-letters/vanish/redeliver`, {
     method: "POST",
     headers: { "content-type": "application/json" },

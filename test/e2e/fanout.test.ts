@@ -71,7 +71,9 @@ class Sink {
 }
 
 const sinks: Sink[] = [];
-afterAll(() => sinks.forEach((s) => s.stop()));
+afterAll(() => {
+  for (const s of sinks) s.stop();
+});
 function sink(): Sink {
   const s = new Sink();
   sinks.push(s);

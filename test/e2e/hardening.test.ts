@@ -57,7 +57,7 @@ describe("file permissions", () => {
       `\n[[targets]]\nname = "refuser"\nurl = "http://127.0.0.1:${target.port}/hook"\nsecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"\nretry_delays_ms = [50]\n`;
     // The child inherits the umask: with 000, any file created without an explicit mode shows 0666.
     const old = process.umask(0);
-    let rh;
+    let rh: Awaited<ReturnType<typeof startRoomhook>>;
     try {
       rh = await startRoomhook({ dataDir, tomlText: toml });
     } finally {
@@ -149,14 +149,24 @@ describe("fan-out and redirects", () => {
   test("a target's 302 is never followed: the address it points to gets nothing, the target gets its retries", async () => {
     let elsewhere = 0;
     let asked = 0;
-    const other = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (elsewhere++, new Response("ok")) });
+    const other = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => {
+        elsewhere++;
+        return new Response("ok");
+      },
+    });
     const target = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch: () => (
-        asked++,
-        new Response(null, { status: 302, headers: { location: `http://127.0.0.1:${other.port}/internal-only` } })
-      ),
+      fetch: () => {
+        asked++;
+        return new Response(null, {
+          status: 302,
+          headers: { location: `http://127.0.0.1:${other.port}/internal-only` },
+        });
+      },
     });
     const dataDir = join(tempDir("redirect"), "data");
     const toml =

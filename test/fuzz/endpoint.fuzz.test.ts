@@ -64,7 +64,12 @@ const open: Harness[] = [];
 function harness(maxBody = MAX_BODY): Harness {
   let clock = NOW_S * 1000;
   const h = startApp({ file: fuzzConfigFile(maxBody), now: () => clock });
-  const out = Object.assign(h, { maxBody, setClock: (ms: number) => void (clock = ms) });
+  const out = Object.assign(h, {
+    maxBody,
+    setClock: (ms: number) => {
+      clock = ms;
+    },
+  });
   open.push(out);
   return out;
 }

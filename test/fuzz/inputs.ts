@@ -337,10 +337,10 @@ export function deepBody(depth: number, shape: DeepShape): BodyGen {
       text = arrays();
       break;
     case "objects":
-      text = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+      text = `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
       break;
     case "mixed":
-      text = '[{"a":'.repeat(depth) + "null" + "}]".repeat(depth);
+      text = `${'[{"a":'.repeat(depth)}null${"}]".repeat(depth)}`;
       break;
     case "unclosed":
       text = "[".repeat(depth);
@@ -640,7 +640,7 @@ const authPlan: fc.Arbitrary<AuthPlan> = fc
         authStatus = 403;
         if (p.appProblem === "bad-value") pairs.push([p.appKey, p.badApp]);
         else if (p.appProblem === "misspelt")
-          pairs.push([p.appKey.replace(/id$/i, "_id").replace(/%64$/i, "_id") + "", String(TOKEN_APP)]);
+          pairs.push([`${p.appKey.replace(/id$/i, "_id").replace(/%64$/i, "_id")}`, String(TOKEN_APP)]);
       } else pairs.push([p.appKey, String(p.app === "token" ? TOKEN_APP : OPEN_APP)]);
 
       if (p.app === "token") {

@@ -380,7 +380,7 @@ describe("queryJournal on a hand-made directory", () => {
     mkdirSync(dir);
     writeFileSync(
       join(dir, segmentName(1)),
-      line(1, "Room.A", "r") + line(2, "Room.B", "r") + "garbage line\n" + line(3, "Room.A", "s"),
+      `${line(1, "Room.A", "r") + line(2, "Room.B", "r")}garbage line\n${line(3, "Room.A", "s")}`,
     );
     writeFileSync(join(dir, segmentName(4)), line(4, "Room.A", "r") + line(5, "Room.A", "r"));
     appendFileSync(join(dir, segmentName(4)), '{"seq":6,"id":"torn');

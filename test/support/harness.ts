@@ -10,3 +10,4 @@ export * from "./harness/raw-http.ts";
 export * from "./harness/journal.ts";
 export * from "./harness/sink.ts";
 export * from "./harness/random.ts";
+export * from "./harness/lines.ts";

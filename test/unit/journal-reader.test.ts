@@ -141,7 +141,7 @@ describe("JournalLineReader", () => {
 
   test("maxSeq and a refusing visitor leave the line for the next scan; lines without a seq are skipped", () => {
     const dir = journal();
-    writeFileSync(seg(dir, 1), line(1) + "garbage\n" + line(2) + line(3) + line(4));
+    writeFileSync(seg(dir, 1), `${line(1)}garbage\n${line(2)}${line(3)}${line(4)}`);
     const r = JournalLineReader.fromSeq(dir, 2);
     expect(r.scan(2, 100, () => true)).toEqual({ consumed: 3, blocked: true });
     let calls = 0;
@@ -156,7 +156,7 @@ describe("LineCursor", () => {
     const dir = journal();
     const path = join(dir, "f");
     const lines = ["a", "", "bb".repeat(40), "ccc", "d".repeat(5000)];
-    const text = lines.map((l) => `${l}\n`).join("") + "tail-no-newline";
+    const text = `${lines.map((l) => `${l}\n`).join("")}tail-no-newline`;
     writeFileSync(path, text);
     const fd = openSync(path, "r");
     try {
@@ -164,8 +164,8 @@ describe("LineCursor", () => {
       const c = new LineCursor(fd, 0, size, Buffer.allocUnsafe(7));
       const got: [string, number][] = [];
       while (c.next()) got.push([c.text(), c.offset]);
-      let off = 0;
-      expect(got).toEqual(lines.map((l) => [l, (off += l.length + 1) - l.length - 1]));
+      const offsets = lines.map((_, i) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0));
+      expect(got).toEqual(lines.map((l, i) => [l, offsets[i]!]));
       expect(c.after).toBe(text.length - "tail-no-newline".length);
       expect(c.rest().toString()).toBe("tail-no-newline");
     } finally {

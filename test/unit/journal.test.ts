@@ -136,7 +136,7 @@ describe("SegmentWriter", () => {
         if (full) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
         return writeSync(fd, buf, off, len);
       },
-      fdatasync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null),
+      fdatasync: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => cb(null),
     };
     const w = new SegmentWriter({ dir: d, durability: "fsync", segmentBytes: 1 << 20, io }).open();
     expect(w.healthy).toBe(false);
@@ -303,7 +303,7 @@ describe("dedupe window", () => {
   test("recentIds returns the newest ids oldest first, across segments", async () => {
     const d = dir();
     const w = writer(d, 2048);
-    for (let i = 0; i < 100; i++) await w.append(head(hexId(i)), '{"p":"' + "z".repeat(50) + '"}');
+    for (let i = 0; i < 100; i++) await w.append(head(hexId(i)), `{"p":"${"z".repeat(50)}"}`);
     await w.close();
     expect(listSegments(d).length).toBeGreaterThan(3);
     expect(idsOf(recentIds(d, 30))).toEqual(Array.from({ length: 30 }, (_, i) => hexId(70 + i)));
@@ -422,7 +422,7 @@ describe("JournalLineReader as a follower", () => {
     const w = writer(d, 1024);
     const f = JournalLineReader.fromSeq(d, 1);
     expect(poll(f)).toEqual([]);
-    for (let i = 0; i < 20; i++) await w.append(head(`id${i}`), '{"p":"' + "w".repeat(100) + '"}');
+    for (let i = 0; i < 20; i++) await w.append(head(`id${i}`), `{"p":"${"w".repeat(100)}"}`);
     const seen = poll(f).map((l) => (JSON.parse(l) as { seq: number }).seq);
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(listSegments(d).length).toBeGreaterThan(2);
@@ -439,7 +439,7 @@ describe("JournalLineReader as a follower", () => {
   test("starts at the segment holding fromSeq", async () => {
     const d = dir();
     const w = writer(d, 1024);
-    for (let i = 0; i < 30; i++) await w.append(head(`id${i}`), '{"p":"' + "v".repeat(100) + '"}');
+    for (let i = 0; i < 30; i++) await w.append(head(`id${i}`), `{"p":"${"v".repeat(100)}"}`);
     await w.close();
     const first = poll(JournalLineReader.fromSeq(d, 25)).map((l) => (JSON.parse(l) as { seq: number }).seq);
     expect(first[0]).toBeLessThanOrEqual(25);

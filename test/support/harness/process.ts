@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { defaultConfig, mergeConfig, toToml, type TomlConfig } from "./config.ts";
+import { streamLines } from "./lines.ts";
 
 export const ROOT = resolve(import.meta.dir, "../../..");
 /** The binary under test: dist/roomhook, or E2E_ROOMHOOK_BIN (e.g. an installed or older build). */
@@ -107,17 +108,7 @@ export class Roomhook {
   }
 
   private async pump(stream: ReadableStream<Uint8Array>, onLine: (l: string) => void): Promise<void> {
-    const dec = new TextDecoder();
-    let buf = "";
-    for await (const chunk of stream) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        onLine(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
-    }
-    if (buf) onLine(buf);
+    for await (const line of streamLines(stream)) onLine(line);
   }
 
   get pid(): number {
@@ -301,16 +292,7 @@ export function spawnCli(args: string[], opts: { env?: Record<string, string> } 
   children.add(proc);
   const lines: string[] = [];
   const done = (async () => {
-    const dec = new TextDecoder();
-    let buf = "";
-    for await (const chunk of proc.stdout) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        lines.push(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-      }
-    }
+    for await (const line of streamLines(proc.stdout)) lines.push(line);
   })();
   return {
     proc,
