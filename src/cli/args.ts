@@ -57,3 +57,22 @@ export function nonNegativeInt(flags: Flags, name: string): number | undefined {
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} expects a non-negative integer, got "${v}"`);
   return Number(v);
 }
+
+/**
+ * A command's flags, the way every command takes them: `--help`/`-h` prints `help` and gives null
+ * (the command then exits 0), and a positional argument is a usage error rather than ignored.
+ */
+export function commandFlags(
+  argv: string[],
+  spec: FlagSpec,
+  help: string,
+  aliases: Record<string, string> = {},
+): Flags | null {
+  const { flags, rest } = parseFlags(argv, { ...spec, help: "boolean" }, { h: "help", ...aliases });
+  if (flags.help) {
+    console.log(help);
+    return null;
+  }
+  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  return flags;
+}

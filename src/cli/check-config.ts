@@ -1,7 +1,7 @@
 // `roomhook check-config`: validate and print the effective configuration with secrets masked.
 import { ConfigError } from "../config/load.ts";
 import { maskConfig } from "../config/mask.ts";
-import { parseFlags } from "./args.ts";
+import { commandFlags } from "./args.ts";
 import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, loadFromFlags } from "./config-flags.ts";
 
 export const CHECK_CONFIG_HELP = `roomhook check-config: validate the configuration and print the effective result.
@@ -14,11 +14,8 @@ Prints the merged configuration (defaults < file < ROOMHOOK_* < flags) as JSON w
 masked. Exit 0 when valid; 1 with one line per problem, naming the key, when not.`;
 
 export function checkConfigCommand(argv: string[], env: Record<string, string | undefined>): number {
-  const { flags } = parseFlags(argv, { ...CONFIG_FLAGS, help: "boolean" }, { h: "help" });
-  if (flags.help) {
-    console.log(CHECK_CONFIG_HELP);
-    return 0;
-  }
+  const flags = commandFlags(argv, CONFIG_FLAGS, CHECK_CONFIG_HELP);
+  if (!flags) return 0;
   try {
     const { config, path } = loadFromFlags(flags, env);
     console.error(`config file: ${path ?? "(none; defaults, environment and flags only)"}`);

@@ -8,7 +8,7 @@ import { loadCursor, saveCursorSync } from "../delivery/cursor-store.ts";
 import { seqForTime } from "../delivery/replay-point.ts";
 import { peekSeqId } from "../journal/line.ts";
 import { runningServer, pidPath } from "../ops/pidfile.ts";
-import { nonNegativeInt, parseFlags, str, UsageError } from "./args.ts";
+import { nonNegativeInt, commandFlags, str, UsageError } from "./args.ts";
 import { resolveDataDir } from "./data-dir.ts";
 
 export const REPLAY_HELP = `roomhook replay: move a target's cursor, so its events are delivered again from a point.
@@ -34,7 +34,7 @@ function lastSeq(dir: string): number {
 }
 
 export function replayCommand(argv: string[], env: Record<string, string | undefined>): number {
-  const { flags, rest } = parseFlags(
+  const flags = commandFlags(
     argv,
     {
       target: "string",
@@ -42,15 +42,10 @@ export function replayCommand(argv: string[], env: Record<string, string | undef
       "from-time": "string",
       "data-dir": "string",
       config: "string",
-      help: "boolean",
     },
-    { h: "help" },
+    REPLAY_HELP,
   );
-  if (flags.help) {
-    console.log(REPLAY_HELP);
-    return 0;
-  }
-  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (!flags) return 0;
   const name = str(flags, "target");
   if (!name) throw new UsageError("--target NAME is required (see roomhook replay --help)");
   const fromSeq = nonNegativeInt(flags, "from-seq");

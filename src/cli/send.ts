@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { EXAMPLES } from "../callback/examples.ts";
 import { computeSign } from "../callback/sign.ts";
 import { canonicalCommand, isKnownCommand } from "../callback/schemas.ts";
-import { nonNegativeInt, parseFlags, str, UsageError } from "./args.ts";
+import { nonNegativeInt, commandFlags, str, UsageError } from "./args.ts";
 
 export const SEND_HELP = `roomhook send: send one callback exactly as Tencent's Conference backend would.
 
@@ -58,7 +58,7 @@ export function callbackUrl(
 }
 
 export async function sendCommand(argv: string[]): Promise<number> {
-  const { flags, rest } = parseFlags(
+  const flags = commandFlags(
     argv,
     {
       url: "string",
@@ -71,15 +71,10 @@ export async function sendCommand(argv: string[]): Promise<number> {
       "request-time": "string",
       insecure: "boolean",
       "timeout-ms": "string",
-      help: "boolean",
     },
-    { h: "help" },
+    SEND_HELP,
   );
-  if (flags.help) {
-    console.log(SEND_HELP);
-    return 0;
-  }
-  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (!flags) return 0;
   const url = str(flags, "url");
   const sdkAppId = str(flags, "sdk-app-id");
   if (!url) throw new UsageError("--url is required");

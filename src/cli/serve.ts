@@ -6,7 +6,7 @@ import { Registry } from "../metrics/registry.ts";
 import { RoomhookMetrics } from "../metrics/roomhook.ts";
 import { RoomhookService, ServiceError } from "../service.ts";
 import { VERSION } from "../version.ts";
-import { parseFlags, type Flags } from "./args.ts";
+import { commandFlags } from "./args.ts";
 import { CONFIG_FLAGS, CONFIG_FLAGS_HELP, loadFromFlags } from "./config-flags.ts";
 
 export const SERVE_HELP = `roomhook serve: receive Tencent Conference callbacks, journal them durably, acknowledge.
@@ -19,11 +19,8 @@ Signals: SIGTERM/SIGINT drain in-flight requests, sync the journal and exit 0;
 SIGHUP re-reads the config file (apps, tokens, allowlist, log level, targets, admin token, TLS files).`;
 
 export async function serve(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const { flags } = parseFlags(argv, { ...CONFIG_FLAGS, help: "boolean" }, { h: "help" });
-  if (flags.help) {
-    console.log(SERVE_HELP);
-    return 0;
-  }
+  const flags = commandFlags(argv, CONFIG_FLAGS, SERVE_HELP);
+  if (!flags) return 0;
   let loaded: ReturnType<typeof loadFromFlags>;
   try {
     loaded = loadFromFlags(flags, env);
@@ -67,7 +64,7 @@ export async function serve(argv: string[], env: Record<string, string | undefin
     process.on("SIGHUP", () => {
       if (stopping) return;
       try {
-        service.reload(loadFromFlags(flags as Flags, env).config);
+        service.reload(loadFromFlags(flags, env).config);
       } catch (e) {
         logger.error({ err: (e as Error).message }, "reload failed; keeping the running configuration");
       }

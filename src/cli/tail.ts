@@ -4,7 +4,7 @@ import { journalDir, quarantineDir } from "../journal/journal.ts";
 import { JournalLineReader } from "../journal/line-reader.ts";
 import { readEnvelope } from "../journal/line-codec.ts";
 import { globToRegExp } from "../journal/glob.ts";
-import { nonNegativeInt, parseFlags, str, UsageError } from "./args.ts";
+import { commandFlags, nonNegativeInt, str } from "./args.ts";
 import { resolveDataDir } from "./data-dir.ts";
 
 export const TAIL_HELP = `roomhook tail: print journal events as JSON lines.
@@ -25,7 +25,7 @@ export async function tailCommand(
   env: Record<string, string | undefined>,
   out = process.stdout,
 ): Promise<number> {
-  const { flags, rest } = parseFlags(
+  const flags = commandFlags(
     argv,
     {
       "data-dir": "string",
@@ -36,15 +36,11 @@ export async function tailCommand(
       "from-seq": "string",
       limit: "string",
       quarantine: "boolean",
-      help: "boolean",
     },
-    { f: "follow", h: "help" },
+    TAIL_HELP,
+    { f: "follow" },
   );
-  if (flags.help) {
-    console.log(TAIL_HELP);
-    return 0;
-  }
-  if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  if (!flags) return 0;
   const fromSeq = nonNegativeInt(flags, "from-seq") ?? 1;
   const limit = nonNegativeInt(flags, "limit") ?? Infinity;
   const dataDir = resolveDataDir(flags, env);

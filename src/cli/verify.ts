@@ -5,7 +5,7 @@ import { journalDir, quarantineDir } from "../journal/journal.ts";
 import { listSegments } from "../journal/segments.ts";
 import { readSegment } from "../journal/reader.ts";
 import { parseLineSeq } from "../journal/line-codec.ts";
-import { parseFlags } from "./args.ts";
+import { commandFlags } from "./args.ts";
 import { resolveDataDir } from "./data-dir.ts";
 
 export const VERIFY_HELP = `roomhook verify: check the journal and the quarantine.
@@ -74,15 +74,8 @@ export function verifyDir(dir: string): DirReport {
 }
 
 export function verifyCommand(argv: string[], env: Record<string, string | undefined>): number {
-  const { flags } = parseFlags(
-    argv,
-    { "data-dir": "string", config: "string", json: "boolean", help: "boolean" },
-    { h: "help" },
-  );
-  if (flags.help) {
-    console.log(VERIFY_HELP);
-    return 0;
-  }
+  const flags = commandFlags(argv, { "data-dir": "string", config: "string", json: "boolean" }, VERIFY_HELP);
+  if (!flags) return 0;
   const dataDir = resolveDataDir(flags, env);
   if (!existsSync(journalDir(dataDir))) {
     console.error(`roomhook verify: no journal at ${journalDir(dataDir)}`);

@@ -2,8 +2,9 @@
 // flight queue up and go out together as the next batch: no timer, so an idle journal adds no
 // latency and a busy one makes bigger batches. The fdatasync runs on the thread pool, so the event
 // loop keeps serving requests while the disk works.
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { fsyncDir, writeFullySync } from "../io/files.ts";
+import { diskTakesWrites } from "./disk-probe.ts";
 import { join } from "node:path";
 import { ensureDir, segmentName, type SegmentInfo } from "./segments.ts";
 import { recoverTail } from "./recover.ts";
@@ -317,27 +318,15 @@ export class SegmentWriter {
     this.probeTimer.unref?.();
   }
 
-  /** Whether 64 KiB can be written and synced next to the journal (and the journal synced). */
+  /** Whether the journal syncs again and the disk under it takes new writes. */
   private diskTakesWrites(): boolean {
-    const probe = join(this.opts.dir, ".probe");
     try {
       this.cutDirty();
       fdatasyncSync(this.fd);
-      const fd = openSync(probe, "w", 0o600);
-      try {
-        writeFullySync(fd, Buffer.alloc(64 * 1024), (fd, b, o, l) => this.io.writeSync(fd, b, o, l));
-        fdatasyncSync(fd);
-      } finally {
-        closeSync(fd);
-        unlinkSync(probe);
-      }
-      return true;
     } catch {
-      try {
-        unlinkSync(probe);
-      } catch {}
       return false;
     }
+    return diskTakesWrites(this.opts.dir, (fd, b, o, l) => this.io.writeSync(fd, b, o, l));
   }
 
   private get idle(): boolean {

@@ -1,7 +1,7 @@
 // Unit tests for the small pure helpers: the flag parser (src/cli/args.ts), event-type globs
 // (src/journal/glob.ts) and the journal line format (src/journal/line.ts, README "The journal").
 import { describe, expect, test } from "bun:test";
-import { nonNegativeInt, parseFlags, str, UsageError, type FlagSpec } from "../../src/cli/args.ts";
+import { commandFlags, nonNegativeInt, parseFlags, str, UsageError, type FlagSpec } from "../../src/cli/args.ts";
 import { globToRegExp, matchAny } from "../../src/journal/glob.ts";
 import {
   envelopeHead,
@@ -80,6 +80,29 @@ describe("parseFlags", () => {
 
   test("no arguments: no flags, no rest", () => {
     expect(parseFlags([], SPEC)).toEqual({ flags: {}, rest: [] });
+  });
+});
+
+describe("commandFlags", () => {
+  test("--help and -h print the help and give null; flags and aliases otherwise parse as declared", () => {
+    const printed: unknown[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void printed.push(...a);
+    try {
+      expect(commandFlags(["--help"], SPEC, "HELP TEXT")).toBeNull();
+      expect(commandFlags(["-f", "-h"], SPEC, "HELP TEXT", ALIASES)).toBeNull();
+    } finally {
+      console.log = log;
+    }
+    expect(printed).toEqual(["HELP TEXT", "HELP TEXT"]);
+    expect(commandFlags(["-f", "--type", "Room.*"], SPEC, "HELP", ALIASES)).toEqual({ follow: true, type: "Room.*" });
+  });
+
+  test("a positional argument is a usage error that names it, not silently ignored", () => {
+    expect(usageError(() => commandFlags(["--follow", "stray"], SPEC, "HELP")).message).toBe(
+      'unexpected argument "stray"',
+    );
+    expect(usageError(() => commandFlags(["--", "-x"], SPEC, "HELP")).message).toBe('unexpected argument "-x"');
   });
 });
 
