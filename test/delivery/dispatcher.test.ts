@@ -8,6 +8,7 @@ import { CursorKeeper } from "../../src/delivery/cursor-keeper.ts";
 import type { DeadLetterMeta } from "../../src/delivery/dead-letters.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
 import { RoomScheduler, roomKey, type QueuedEvent } from "../../src/delivery/scheduler.ts";
+import { until } from "../support/until.ts";
 
 const silent = pino({ level: "silent" });
 
@@ -76,13 +77,8 @@ function setup(config: TargetConfig = target()) {
   return { sched, keeper, pauses, remote, dl, d };
 }
 
-async function until(pred: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await Bun.sleep(1);
-  }
-}
+const settled = (pred: () => boolean, ms = 5000) =>
+  until("the dispatcher to settle", pred, { timeoutMs: ms, stepMs: 1 });
 
 describe("dispatcher", () => {
   test("one delivery per room at a time, different rooms in parallel", async () => {
@@ -92,9 +88,9 @@ describe("dispatcher", () => {
     sched.offer(roomKey("b"), event(3, "b"));
     d.dispatch(Date.now());
     expect(d.inFlight.count).toBe(2);
-    await until(() => remote.requests.length === 2);
+    await settled(() => remote.requests.length === 2);
     remote.requests[0]!.answer(200);
-    await until(() => d.inFlight.count === 1);
+    await settled(() => d.inFlight.count === 1);
     expect(d.delivered).toBe(1);
     d.dispatch(Date.now());
     expect(d.inFlight.count).toBe(2); // room a's next event
@@ -105,11 +101,11 @@ describe("dispatcher", () => {
     const { sched, remote, dl, d } = setup();
     sched.offer(roomKey("a"), event(1, "a"));
     d.dispatch(Date.now());
-    await until(() => remote.requests.length === 1);
+    await settled(() => remote.requests.length === 1);
     let drained = false;
     const drain = d.drain(5000).then(() => (drained = true)); // a stop begins while the attempt is out
     remote.requests[0]!.answer(422);
-    await until(() => dl.writes.length === 1);
+    await settled(() => dl.writes.length === 1);
     expect(dl.writes[0]!.meta).toMatchObject({ seq: 1, status: 422, attempts: 1 });
     expect(d.inFlight.count).toBe(1); // never zero between the attempt and the write
     await Bun.sleep(20);
@@ -125,9 +121,9 @@ describe("dispatcher", () => {
     const { sched, pauses, remote, d } = setup();
     sched.offer(roomKey("a"), event(1, "a"));
     d.dispatch(Date.now());
-    await until(() => remote.requests.length === 1);
+    await settled(() => remote.requests.length === 1);
     remote.requests[0]!.answer(410);
-    await until(() => d.inFlight.count === 0);
+    await settled(() => d.inFlight.count === 0);
     expect(pauses).toHaveLength(1);
     expect(pauses[0]).toContain("410 Gone for event seq 1");
     expect(d.lastError).toMatchObject({ seq: 1, status: 410 });
@@ -140,12 +136,12 @@ describe("dispatcher", () => {
     const { sched, remote, d } = setup();
     sched.offer(roomKey("a"), event(1, "a"));
     d.dispatch(Date.now());
-    await until(() => remote.requests.length === 1);
+    await settled(() => remote.requests.length === 1);
     d.newGeneration();
     const orphan = sched.rooms.get("a")!;
     sched.clear();
     remote.requests[0]!.answer(200);
-    await until(() => d.inFlight.count === 0);
+    await settled(() => d.inFlight.count === 0);
     expect(d.delivered).toBe(0);
     expect(orphan.queue).toHaveLength(1); // its room was not touched
     expect(d.breaker.state).toBe("closed");
@@ -155,7 +151,7 @@ describe("dispatcher", () => {
     const { sched, remote, d } = setup();
     sched.offer(roomKey("a"), event(1, "a"));
     d.dispatch(Date.now());
-    await until(() => remote.requests.length === 1);
+    await settled(() => remote.requests.length === 1);
     await d.drain(20);
     expect(remote.requests[0]!.signal.aborted).toBe(true);
     expect(d.inFlight.count).toBe(0);

@@ -11,6 +11,7 @@ import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
 import { loadCursor } from "../../src/delivery/cursor-store.ts";
 import { TargetWorker } from "../../src/delivery/worker.ts";
+import { until } from "../support/until.ts";
 
 const dirs: string[] = [];
 const workers: TargetWorker[] = [];
@@ -65,13 +66,7 @@ function fakeFetch(handler: Handler, log: { seq: number; roomId: string | null }
   }) as unknown as typeof fetch;
 }
 
-async function until(pred: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await Bun.sleep(5);
-  }
-}
+const settled = (pred: () => boolean, ms = 10_000) => until("the worker to settle", pred, { timeoutMs: ms, stepMs: 5 });
 
 describe("target worker", () => {
   test("a stuck room neither stalls the others nor grows memory; once it recovers it gets everything in order", async () => {
@@ -92,19 +87,19 @@ describe("target worker", () => {
     workers.push(w.start());
     let maxBuffered = 0;
     const sampler = setInterval(() => (maxBuffered = Math.max(maxBuffered, w.status().buffered)), 1);
-    await until(() => got.length === 400);
+    await settled(() => got.length === 400);
     expect(got.every((e) => e.roomId !== "stuck")).toBe(true);
     expect(w.status().cursor).toBe(0); // seq 1 (stuck) is owed
     expect(w.status().overflowedRooms).toBe(1);
     stuckFails = false;
-    await until(() => got.length === 600);
+    await settled(() => got.length === 600);
     clearInterval(sampler);
     expect(maxBuffered).toBeLessThanOrEqual(24 + 4);
     const byRoom = new Map<string, number[]>();
     for (const e of got) byRoom.set(e.roomId!, [...(byRoom.get(e.roomId!) ?? []), e.seq]);
     for (const seqs of byRoom.values()) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(byRoom.get("stuck")).toHaveLength(200);
-    await until(() => w.status().cursor === 600);
+    await settled(() => w.status().cursor === 600);
     await w.stop(100);
     expect(loadCursor(dataDir, "t")!.seq).toBe(600);
     await writer.close();
@@ -123,9 +118,9 @@ describe("target worker", () => {
       fetch: fakeFetch((e) => (e.roomId === "b" ? 400 : 200), got),
     });
     workers.push(w.start());
-    await until(() => got.length === 2 && w.status().deadLetters === 1);
+    await settled(() => got.length === 2 && w.status().deadLetters === 1);
     expect(got.map((e) => e.seq)).toEqual([1, 3]);
-    await until(() => loadCursor(dataDir, "t")!.seq === 5, 2000); // saved by the periodic save, not only at stop
+    await settled(() => loadCursor(dataDir, "t")!.seq === 5, 2000); // saved by the periodic save, not only at stop
     const dl = JSON.parse(readFileSync(join(dataDir, "dead-letters", "t.jsonl"), "utf8"));
     expect(dl).toMatchObject({ seq: 2, attempts: 1, status: 400, target: "t" });
     expect(dl.event.seq).toBe(2);
@@ -148,7 +143,7 @@ describe("target worker", () => {
       }, got),
     });
     workers.push(w.start());
-    await until(() => got.length === 1);
+    await settled(() => got.length === 1);
     expect(got[0]!.seq).toBe(2); // in room order: only after 1 was dead-lettered
     const st = w.status();
     expect(st.deadLetters).toBe(1);

@@ -37,6 +37,7 @@ import {
 } from "../support/harness.ts";
 import { OK_ANSWER, cleanup, freePort, requireBinary, startRoomhook, tempDir, type Roomhook } from "./helpers.ts";
 import { join } from "node:path";
+import { until } from "../support/until.ts";
 
 setDefaultTimeout(60_000);
 
@@ -315,15 +316,10 @@ interface TargetStatus {
 async function status(): Promise<{ headSeq: number; targets: TargetStatus[] }> {
   return (await (await fetch(`${admin}/v1/targets`)).json()) as { headSeq: number; targets: TargetStatus[] };
 }
-async function until(what: string, pred: () => Promise<boolean> | boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${ms} ms waiting for: ${what}; targets: ${JSON.stringify((await status()).targets.map((t) => [t.name, t.cursor, t.lag, t.inFlight, t.deadLetters, t.state]))}`,
-      );
-    await Bun.sleep(50);
-  }
+async function untilTargets(what: string, pred: () => Promise<boolean> | boolean, ms: number): Promise<void> {
+  const targets = async () =>
+    `targets: ${JSON.stringify((await status()).targets.map((t) => [t.name, t.cursor, t.lag, t.inFlight, t.deadLetters, t.state]))}`;
+  await until(what, pred, { timeoutMs: ms, stepMs: 50, detail: targets });
 }
 
 beforeAll(async () => {
@@ -497,7 +493,7 @@ beforeAll(async () => {
   baseline = { ...summary(lat.base.sort((a, b) => a - b)), cpu: round2(cpu.base) };
   underFaults = { ...summary(lat.faults.sort((a, b) => a - b)), cpu: round2(cpu.faults) };
   const burstEnd = Date.now();
-  await until(
+  await untilTargets(
     "control catches up after the burst",
     async () => {
       const st = await status();
@@ -516,7 +512,7 @@ beforeAll(async () => {
 
   // vanish: once all its events are dead letters, it comes back and they are redelivered.
   const vanishExpected = 4;
-  await until(
+  await untilTargets(
     "vanish dead-letters its 4 events",
     async () => (await status()).targets.find((t) => t.name === "vanish")!.deadLetters === vanishExpected,
     20_000,
@@ -531,7 +527,7 @@ beforeAll(async () => {
   vanishRedeliver = { status: r.status, json: (await r.json()) as Record<string, unknown> };
 
   // Everything settles: every cursor at the head, nothing in flight, vanish's dead letters gone.
-  await until(
+  await untilTargets(
     "every target settled",
     async () => {
       const st = await status();

@@ -17,6 +17,7 @@ import {
   toToml,
   type Roomhook,
 } from "./helpers.ts";
+import { until } from "../support/until.ts";
 
 afterAll(cleanup);
 
@@ -133,14 +134,6 @@ async function admin(rh: { admin: string }, method: string, path: string, body?:
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, any> };
-}
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await Bun.sleep(20);
-  }
 }
 
 async function send(rh: Roomhook, rooms: string[], perRoom: number): Promise<void> {

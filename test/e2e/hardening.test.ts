@@ -18,6 +18,7 @@ import {
   tempDir,
   toToml,
 } from "./helpers.ts";
+import { until } from "../support/until.ts";
 
 // bunfig.toml's [test] timeout is not applied by bun 1.4.5 (the default stays 5 s): set it here.
 setDefaultTimeout(30_000);
@@ -31,14 +32,6 @@ function walk(dir: string): { path: string; dir: boolean; mode: number }[] {
     const me = { path, dir: st.isDirectory(), mode: st.mode & 0o777 };
     return st.isDirectory() ? [me, ...walk(path)] : [me];
   });
-}
-
-async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await Bun.sleep(20);
-  }
 }
 
 describe("file permissions", () => {

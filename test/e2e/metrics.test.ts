@@ -16,6 +16,7 @@ import {
 } from "./helpers.ts";
 import { parseExposition, type Exposition } from "../support/prom.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { until } from "../support/until.ts";
 
 const ADMIN_TOKEN = "metrics-admin-token-0123";
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -69,16 +70,6 @@ async function scrape(rh: { admin: string }): Promise<Exposition> {
   expect(r.status).toBe(200);
   expect(r.res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
   return parseExposition(r.text);
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await Bun.sleep(25);
-  }
 }
 
 describe("metrics and journal queries on the admin listener", () => {
