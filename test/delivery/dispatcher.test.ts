@@ -2,8 +2,8 @@
 // held or answered by the test) and a fake dead-letter log whose writes the test completes.
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { Value } from "@sinclair/typebox/value";
-import { TargetSchema, type TargetConfig } from "../../src/config/schema.ts";
+import type { TargetConfig } from "../../src/config/schema.ts";
+import { targetConfig } from "../support/target.ts";
 import { CursorKeeper } from "../../src/delivery/cursor-keeper.ts";
 import type { DeadLetterMeta } from "../../src/delivery/dead-letters.ts";
 import { Dispatcher } from "../../src/delivery/dispatcher.ts";
@@ -12,14 +12,7 @@ import { until } from "../support/until.ts";
 
 const silent = pino({ level: "silent" });
 
-function target(over: Partial<TargetConfig> = {}): TargetConfig {
-  return Value.Default(TargetSchema, {
-    name: "t",
-    url: "http://127.0.0.1:9/x",
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    ...over,
-  }) as TargetConfig;
-}
+const target = targetConfig;
 
 function event(seq: number, roomId: string): QueuedEvent {
   return {

@@ -5,8 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { Value } from "@sinclair/typebox/value";
-import { TargetSchema, type TargetConfig } from "../../src/config/schema.ts";
+import { targetConfig } from "../support/target.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
 import { loadCursor } from "../../src/delivery/cursor-store.ts";
@@ -22,14 +21,7 @@ afterEach(async () => {
 
 const silent = pino({ level: "silent" });
 
-function target(over: Partial<TargetConfig> = {}): TargetConfig {
-  return Value.Default(TargetSchema, {
-    name: "t",
-    url: "http://127.0.0.1:9/x",
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    ...over,
-  }) as TargetConfig;
-}
+const target = targetConfig;
 
 async function journal(rooms: (string | null)[], segmentBytes = 1 << 20) {
   const dataDir = mkdtempSync(join(tmpdir(), "roomhook-worker-"));

@@ -16,6 +16,8 @@ import {
   tempDir,
   toToml,
   type Roomhook,
+  targetsToml,
+  type TargetToml,
 } from "./helpers.ts";
 import { until } from "../support/until.ts";
 
@@ -81,16 +83,6 @@ function sink(): Sink {
   return s;
 }
 
-interface TargetToml {
-  name: string;
-  url: string;
-  secret?: string | string[];
-  max_in_flight?: number;
-  retry_delays_ms?: number[];
-  timeout_ms?: number;
-  types?: string[];
-}
-
 function config(dataDir: string, targets: TargetToml[], adminToken?: string): string {
   const base = toToml({
     data_dir: dataDir,
@@ -99,22 +91,7 @@ function config(dataDir: string, targets: TargetToml[], adminToken?: string): st
     admin: adminToken ? { listen: "127.0.0.1:0", token: adminToken } : { listen: "127.0.0.1:0" },
     log: { level: "info" },
   });
-  const t = targets.map((x) => {
-    const lines = [
-      "[[targets]]",
-      `name = ${JSON.stringify(x.name)}`,
-      `url = ${JSON.stringify(x.url)}`,
-      `secret = ${JSON.stringify(x.secret ?? SECRET_A)}`,
-    ];
-    lines.push(
-      `max_in_flight = ${x.max_in_flight ?? 8}`,
-      `timeout_ms = ${x.timeout_ms ?? 2000}`,
-      `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [50, 100, 200])}`,
-    );
-    if (x.types) lines.push(`types = ${JSON.stringify(x.types)}`);
-    return lines.join("\n");
-  });
-  return `${base}\n${t.join("\n\n")}\n`;
+  return `${base}\n${targetsToml(targets, { secret: SECRET_A, max_in_flight: 8, retry_delays_ms: [50, 100, 200] })}`;
 }
 
 async function start(

@@ -64,7 +64,7 @@ export function mergeConfig(base: TomlConfig, over: TomlConfig = {}): TomlConfig
 export interface TargetToml {
   name: string;
   url: string;
-  secret?: string;
+  secret?: string | string[];
   max_in_flight?: number;
   timeout_ms?: number;
   retry_delays_ms?: number[];
@@ -72,24 +72,28 @@ export interface TargetToml {
   types?: string[];
 }
 
-/** A roomhook TOML: loopback listeners, one app with a token (every send is signed), targets. */
-export function configText(base: TomlConfig, targets: TargetToml[]): string {
-  const t = targets.map((x) => {
+/** `[[targets]]` tables; what a target leaves out comes from `defaults`, then from the fault suites' values. */
+export function targetsToml(targets: readonly TargetToml[], defaults: Partial<TargetToml> = {}): string {
+  const t = targets.map((given) => {
+    const x = { ...defaults, ...given };
     const lines = [
       "[[targets]]",
       `name = ${JSON.stringify(x.name)}`,
       `url = ${JSON.stringify(x.url)}`,
       `secret = ${JSON.stringify(x.secret ?? SECRET)}`,
-    ];
-    lines.push(
       `max_in_flight = ${x.max_in_flight ?? 16}`,
       `timeout_ms = ${x.timeout_ms ?? 2000}`,
       `retry_delays_ms = ${JSON.stringify(x.retry_delays_ms ?? [20, 50, 100, 200, 500, 1000])}`,
-    );
+    ];
     if (x.rooms) lines.push(`rooms = ${JSON.stringify(x.rooms)}`);
     if (x.types) lines.push(`types = ${JSON.stringify(x.types)}`);
     return lines.join("\n");
   });
+  return `${t.join("\n\n")}\n`;
+}
+
+/** A roomhook TOML: loopback listeners, one app with a token (every send is signed), targets. */
+export function configText(base: TomlConfig, targets: TargetToml[]): string {
   const cfg: TomlConfig = {
     server: { listen: "127.0.0.1:0" },
     apps: [{ sdk_app_id: APP, token: TOKEN, sign_window_s: 300 }],
@@ -97,5 +101,5 @@ export function configText(base: TomlConfig, targets: TargetToml[]): string {
     log: { level: "info" }, // startRoomhook waits for the "roomhook listening" info line
     ...base,
   };
-  return `${toToml(cfg)}\n${t.join("\n\n")}\n`;
+  return `${toToml(cfg)}\n${targetsToml(targets)}`;
 }
