@@ -201,13 +201,7 @@ export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
     args.push("--config", configPath);
   }
   args.push(...(opts.args ?? []));
-  const proc = Bun.spawn([BIN, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: childEnv(opts.env),
-    cwd: tmpdir(),
-  });
+  const proc = spawnBinary(args, opts.env);
   const r = new Roomhook(proc, dataDir, configPath);
   running.add(r);
   return r;
@@ -279,16 +273,21 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-/** A long-running CLI child (tail -f) whose stdout lines are collected as they come. */
-export function spawnCli(args: string[], opts: { env?: Record<string, string> } = {}) {
-  requireBinary();
-  const proc = Bun.spawn([BIN, ...args], {
+/** dist/roomhook with `args`, run from a temp dir (no stray relative paths), output piped. */
+function spawnBinary(args: string[], env?: Record<string, string>): Subprocess<"ignore", "pipe", "pipe"> {
+  return Bun.spawn([BIN, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: childEnv(opts.env),
+    env: childEnv(env),
     cwd: tmpdir(),
   });
+}
+
+/** A long-running CLI child (tail -f) whose stdout lines are collected as they come. */
+export function spawnCli(args: string[], opts: { env?: Record<string, string> } = {}) {
+  requireBinary();
+  const proc = spawnBinary(args, opts.env);
   children.add(proc);
   const lines: string[] = [];
   const done = (async () => {
