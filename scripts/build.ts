@@ -1,4 +1,4 @@
-// npm run build: one self-contained executable, dist/roomhook (SPEC §1).
+// npm run build: one self-contained executable, dist/roomhook (README "Install on a VM": one file to copy).
 import { $ } from "bun";
 import pkg from "../package.json" with { type: "json" };
 

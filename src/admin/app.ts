@@ -1,7 +1,7 @@
-// The admin listener (README "Dead letters, the admin API, replay" and "Metrics"): Prometheus metrics, journal and quarantine queries, and the fan-out
-// part: targets' status, pause / resume / replay, dead letters listed and redelivered. Loopback by
-// default; a bearer token when admin.token is set (the config loader refuses a non-loopback listen
-// without one).
+// The admin listener (README "Dead letters, the admin API, replay" and "Metrics"): Prometheus
+// metrics, journal and quarantine queries, and the fan-out part: targets' status, pause / resume /
+// replay, dead letters listed and redelivered. Loopback by default; a bearer token when admin.token
+// is set (the config loader refuses a non-loopback listen without one).
 import { Elysia } from "elysia";
 import type { Config } from "../config/schema.ts";
 import type { Fanout } from "../delivery/fanout.ts";

@@ -1,6 +1,6 @@
-// The callback pipeline (README "The callback endpoint"): the checks run in the table's order and the first that fails
-// decides the answer. Unauthenticated requests never touch the disk; authenticated but invalid ones
-// go to quarantine; everything else is journaled before the 200.
+// The callback pipeline (README "The callback endpoint"): the checks run in the table's order and
+// the first that fails decides the answer. Unauthenticated requests never touch the disk;
+// authenticated but invalid ones go to quarantine; everything else is journaled before the 200.
 import type { Logger } from "pino";
 import type { Config, AppConfig } from "../config/schema.ts";
 import { ANY, makeAllowlist } from "../net/address.ts";

@@ -1,7 +1,8 @@
-// Per-command body schemas, as Tencent documents them (README "The callback endpoint" lists the commands). Extra fields are
-// allowed. The drift in Tencent's own examples is tolerated: booleans as "true"/"false", account ids
-// as numbers. Identity fields (the command, the room, the time) are required; descriptive fields are
-// checked for type when present, so an event that omits one is still journaled, not quarantined.
+// Per-command body schemas, as Tencent documents them (README "The callback endpoint" lists the
+// commands). Extra fields are allowed. The drift in Tencent's own examples is tolerated: booleans
+// as "true"/"false", account ids as numbers. Identity fields (the command, the room, the time) are
+// required; descriptive fields are checked for type when present, so an event that omits one is
+// still journaled, not quarantined.
 import { Type, type TSchema } from "@sinclair/typebox";
 
 /** A documented Bool, also accepted as the strings Tencent's examples send. */

@@ -1,5 +1,6 @@
-// Builds the effective configuration: defaults < TOML file < ROOMHOOK_* environment < flags (README "Configuration"),
-// then validates the whole result. Every error names the key and what was expected.
+// Builds the effective configuration: defaults < TOML file < ROOMHOOK_* environment < flags (README
+// "Configuration"), then validates the whole result. Every error names the key and what was
+// expected.
 import { existsSync, readFileSync } from "node:fs";
 import { TypeCompiler, ValueErrorType } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";

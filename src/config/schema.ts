@@ -1,5 +1,5 @@
-// The configuration file's shape (README "Configuration"). This schema is the single source of the Config type;
-// defaults live here too, so check-config can show every effective value.
+// The configuration file's shape (README "Configuration"). This schema is the single source of the
+// Config type; defaults live here too, so check-config can show every effective value.
 import { Type, type Static } from "@sinclair/typebox";
 
 const Strict = { additionalProperties: false } as const;

@@ -1,5 +1,5 @@
-// What one delivery attempt's result means for the event (SPEC §6): delivered, try again later,
-// dead-letter now, or pause the whole target.
+// What one delivery attempt's result means for the event (README "Fan-out to your services"):
+// delivered, try again later, dead-letter now, or pause the whole target.
 
 export type DeliveryOutcome =
   | { kind: "delivered"; status: number }

@@ -1,18 +1,18 @@
-// Per-room ordering with bounded memory (SPEC §6). Events of one room form a FIFO lane with at most
-// one delivery in flight; different rooms run in parallel (the worker caps the total at
-// max_in_flight). Memory is bounded three ways: events per room, events and bytes in total, and the
-// number of rooms held.
+// Per-room ordering with bounded memory (README "Fan-out to your services"). Events of one room
+// form a FIFO lane with at most one delivery in flight; different rooms run in parallel (the worker
+// caps the total at max_in_flight). Memory is bounded three ways: events per room, events and bytes
+// in total, and the number of rooms held.
 //
-// A stuck room (its head waiting for a retry, possibly for hours) must not stall the others, and must
-// not pin memory either. So a room never holds more than `perRoom` events, and when the buffer is full
-// the rooms that are waiting give back everything behind their head ("shed"). Such a room is then
-// "overflowed": its events from `overflowFrom` on live only in the journal, and the worker re-reads
-// them (a re-scan from that line, filtered to the room) once the room moves again. The main reader
-// drops the room's later events meanwhile, since the re-scan will bring them in order.
+// A stuck room (its head waiting for a retry, possibly for hours) must not stall the others, and
+// must not pin memory either. So a room never holds more than `perRoom` events, and when the buffer
+// is full the rooms that are waiting give back everything behind their head ("shed"). Such a room
+// is then "overflowed": its events from `overflowFrom` on live only in the journal, and the worker
+// re-reads them (a re-scan from that line, filtered to the room) once the room moves again. The
+// main reader drops the room's later events meanwhile, since the re-scan will bring them in order.
 //
-// The cursor is the floor: one below the lowest seq any room still owes (a queued head, or the first
-// event left on disk). Events of other rooms delivered above the floor are sent again after a crash:
-// that is the at-least-once price of not stalling, and receivers dedupe on webhook-id.
+// The cursor is the floor: one below the lowest seq any room still owes (a queued head, or the
+// first event left on disk). Events of other rooms delivered above the floor are sent again after a
+// crash: that is the at-least-once price of not stalling, and receivers dedupe on webhook-id.
 import type { LinePos, JournalLineReader } from "../journal/line-reader.ts";
 import type { EventRef } from "../journal/line.ts";
 

@@ -1,8 +1,8 @@
-// Journal retention (README "The journal"): a segment goes only when it is older than journal.retention_hours AND
-// every target's cursor is past its last event. Never the newest segment (the writer's). A segment's
-// age is its file's mtime, i.e. when its last event was written: a stat, no read; a copy restored
-// with a fresh mtime is only kept longer, never removed early. Its last seq is the next segment's
-// first seq minus one.
+// Journal retention (README "The journal"): a segment goes only when it is older than
+// journal.retention_hours AND every target's cursor is past its last event. Never the newest
+// segment (the writer's). A segment's age is its file's mtime, i.e. when its last event was
+// written: a stat, no read; a copy restored with a fresh mtime is only kept longer, never removed
+// early. Its last seq is the next segment's first seq minus one.
 import { statSync, unlinkSync } from "node:fs";
 import { fsyncDir } from "../io/files.ts";
 import { listSegments, type SegmentInfo } from "./segments.ts";

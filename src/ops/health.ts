@@ -1,5 +1,5 @@
-// Liveness and readiness on the main listener (README "Operations"). Ready means: the journal and the
-// quarantine take writes, and the service is not draining for shutdown.
+// Liveness and readiness on the main listener (README "Operations"). Ready means: the journal and
+// the quarantine take writes, and the service is not draining for shutdown.
 import { Elysia } from "elysia";
 import type { SegmentWriter } from "../journal/writer.ts";
 import { jsonResponse } from "../http/json.ts";
