@@ -26,7 +26,7 @@ setDefaultTimeout(30_000);
 
 const TOKEN = "slow-clients-Tok3n-4b1d";
 const WANTED = Number(process.env.SLOW_CLIENTS ?? 10_000);
-/** Bun's idleTimeout in src/cli/serve.ts; headers have their own, shorter limit inside Bun. */
+/** Bun's idleTimeout in src/ops/listener.ts; headers have their own, shorter limit inside Bun. */
 const IDLE_TIMEOUT_S = 30;
 /** The attack lasts past the idle timeout, so the first slow bodies are seen being cut off. */
 const ATTACK_MS = (IDLE_TIMEOUT_S + 6) * 1000;
