@@ -75,6 +75,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** ms to wait for "roomhook listening" and /healthz. */
   timeoutMs?: number;
+  /**
+   * Socket activation as systemd does it: this listening socket becomes the child's fd 3, with
+   * LISTEN_FDS=1, LISTEN_FDNAMES=roomhook and LISTEN_PID = the child's own pid.
+   */
+  listenFd?: number;
+  /** The binary to run (default dist/roomhook): an upgrade test swaps it. */
+  binary?: string;
 }
 
 export class Roomhook {
@@ -201,7 +208,7 @@ export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
     args.push("--config", configPath);
   }
   args.push(...(opts.args ?? []));
-  const proc = spawnBinary(args, opts.env);
+  const proc = spawnBinary(args, opts.env, opts.listenFd, opts.binary);
   const r = new Roomhook(proc, dataDir, configPath);
   running.add(r);
   return r;
@@ -274,14 +281,20 @@ export async function runCli(
 }
 
 /** dist/roomhook with `args`, run from a temp dir (no stray relative paths), output piped. */
-function spawnBinary(args: string[], env?: Record<string, string>): Subprocess<"ignore", "pipe", "pipe"> {
-  return Bun.spawn([BIN, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: childEnv(env),
-    cwd: tmpdir(),
-  });
+function spawnBinary(
+  args: string[],
+  env?: Record<string, string>,
+  listenFd?: number,
+  binary = BIN,
+): Subprocess<"ignore", "pipe", "pipe"> {
+  const options = { stdout: "pipe", stderr: "pipe", env: childEnv(env), cwd: tmpdir() } as const;
+  if (listenFd === undefined) return Bun.spawn([binary, ...args], { ...options, stdin: "ignore" });
+  // sh sets LISTEN_PID to its own pid, which exec hands on to roomhook (systemd sets it after fork).
+  const activate = 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=roomhook exec "$0" "$@"';
+  return Bun.spawn(["sh", "-c", activate, binary, ...args], {
+    ...options,
+    stdio: ["ignore", "pipe", "pipe", listenFd],
+  }) as unknown as Subprocess<"ignore", "pipe", "pipe">;
 }
 
 /** A long-running CLI child (tail -f) whose stdout lines are collected as they come. */

@@ -1,0 +1,167 @@
+// Restarts under steady load with the listening socket held outside roomhook, as systemd's
+// roomhook.socket holds it: the kernel queues connections while one process drains and the next
+// starts, so Tencent (which never retries) sees no refusal. Plays systemd: a socket made here,
+// passed as fd 3 with LISTEN_FDS / LISTEN_PID, the service restarted 20 times by SIGTERM, 10 times
+// by kill -9, and once onto a new binary.
+import { afterAll, describe, expect, test } from "bun:test";
+import { copyFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  APP,
+  BIN,
+  cleanup,
+  listeningSocket,
+  memberEnter,
+  readJournal,
+  sendCallback,
+  startRoomhook,
+  tempDir,
+  toToml,
+  type ListeningSocket,
+  type Roomhook,
+} from "./helpers.ts";
+
+afterAll(cleanup);
+
+const SENDERS = 8;
+
+/** Senders that each post unique callbacks back to back until stopped, and keep the score. */
+class SteadySenders {
+  readonly acked: string[] = [];
+  readonly failures: string[] = [];
+  private running = true;
+  private readonly loops: Promise<void>[];
+
+  constructor(base: string, label: string) {
+    this.loops = Array.from({ length: SENDERS }, (_, i) => this.loop(base, `${label}-${i}`));
+  }
+
+  private async loop(base: string, prefix: string): Promise<void> {
+    for (let k = 0; this.running; k++) {
+      const room = `${prefix}-${k}`;
+      try {
+        const r = await sendCallback(base, { body: memberEnter(room) });
+        if (r.status === 200 && r.json.ActionStatus === "OK") this.acked.push(room);
+        else this.failures.push(`HTTP ${r.status} ${r.text}`);
+      } catch (e) {
+        const err = e as { code?: string; message?: string };
+        this.failures.push(`${err.code ?? ""} ${err.message ?? e}`.trim());
+      }
+    }
+  }
+
+  get total(): number {
+    return this.acked.length + this.failures.length;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+  }
+}
+
+function config(dataDir: string, port: number): string {
+  return toToml({
+    data_dir: dataDir,
+    server: { listen: `127.0.0.1:${port}` },
+    apps: [{ sdk_app_id: APP }],
+    journal: { durability: "fsync" },
+    admin: { listen: "127.0.0.1:0" },
+    log: { level: "info" },
+  });
+}
+
+async function start(sock: ListeningSocket, dataDir: string, binary?: string): Promise<Roomhook> {
+  const rh = await startRoomhook({ dataDir, tomlText: config(dataDir, sock.port), listenFd: sock.fd, binary });
+  expect(rh.port).toBe(sock.port);
+  return rh;
+}
+
+/** Every acknowledged callback is in the journal exactly once. */
+function expectAllJournaledOnce(dataDir: string, acked: readonly string[]): void {
+  const count = new Map<string, number>();
+  for (const l of readJournal(dataDir)) {
+    const room = String(l.entry.roomId);
+    count.set(room, (count.get(room) ?? 0) + 1);
+  }
+  const missing = acked.filter((r) => count.get(r) !== 1);
+  expect(missing).toEqual([]);
+}
+
+/** Lets traffic flow until `n` more requests were answered (or failed). */
+async function traffic(s: SteadySenders, n: number): Promise<void> {
+  const until = s.total + n;
+  const end = Date.now() + 10_000;
+  while (s.total < until && Date.now() < end) await Bun.sleep(5);
+}
+
+describe("restarts on an inherited socket (systemd socket activation)", () => {
+  test("20 SIGTERM restarts under 8 steady senders: 0 failed, 0 refused, every ack journaled once", async () => {
+    const sock = listeningSocket();
+    const dataDir = join(tempDir("restart"), "data");
+    let rh = await start(sock, dataDir);
+    const senders = new SteadySenders(`http://127.0.0.1:${sock.port}`, "term");
+    try {
+      for (let i = 0; i < 20; i++) {
+        await traffic(senders, 100);
+        expect(await rh.stop("SIGTERM")).toBe(0);
+        rh = await start(sock, dataDir);
+      }
+      await traffic(senders, 100);
+    } finally {
+      await senders.stop();
+      await rh.stop();
+      sock.close();
+    }
+    expect(senders.failures).toEqual([]);
+    expect(senders.acked.length).toBeGreaterThan(2000);
+    expectAllJournaledOnce(dataDir, senders.acked);
+  }, 120_000);
+
+  test("10 kill -9 restarts: no connection refused, only requests in flight fail, every ack journaled once", async () => {
+    const sock = listeningSocket();
+    const dataDir = join(tempDir("crash"), "data");
+    let rh = await start(sock, dataDir);
+    const senders = new SteadySenders(`http://127.0.0.1:${sock.port}`, "kill");
+    try {
+      for (let i = 0; i < 10; i++) {
+        await traffic(senders, 100);
+        await rh.kill9();
+        rh = await start(sock, dataDir);
+      }
+      await traffic(senders, 100);
+    } finally {
+      await senders.stop();
+      await rh.stop();
+      sock.close();
+    }
+    expect(senders.failures.filter((f) => /refused/i.test(f))).toEqual([]);
+    // At most the requests in flight at each kill: one per sender.
+    expect(senders.failures.length).toBeLessThanOrEqual(10 * SENDERS);
+    expect(senders.acked.length).toBeGreaterThan(1000);
+    expectAllJournaledOnce(dataDir, senders.acked);
+  }, 120_000);
+
+  test("a binary upgrade under load (new file, restart onto it): 0 failed requests", async () => {
+    const sock = listeningSocket();
+    const dataDir = join(tempDir("upgrade"), "data");
+    const next = join(tempDir("bin"), "roomhook.new");
+    copyFileSync(BIN, next);
+    let rh = await start(sock, dataDir);
+    const senders = new SteadySenders(`http://127.0.0.1:${sock.port}`, "upgrade");
+    try {
+      await traffic(senders, 200);
+      expect(await rh.stop("SIGTERM")).toBe(0);
+      rh = await start(sock, dataDir, next);
+      expect(readlinkSync(`/proc/${rh.pid}/exe`)).toBe(next);
+      await traffic(senders, 200);
+    } finally {
+      await senders.stop();
+      await rh.stop();
+      sock.close();
+      rmSync(next, { force: true });
+    }
+    expect(senders.failures).toEqual([]);
+    expectAllJournaledOnce(dataDir, senders.acked);
+  }, 60_000);
+});
