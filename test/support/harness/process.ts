@@ -209,15 +209,21 @@ export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
 
 /** Spawns the binary and waits until it listens and GET /healthz answers 200. */
 export async function startRoomhook(opts: StartOptions = {}): Promise<Roomhook> {
-  const r = spawnRoomhook(opts);
-  const timeout = opts.timeoutMs ?? 10_000;
+  return await waitListening(spawnRoomhook(opts), opts.timeoutMs ?? 10_000);
+}
+
+/**
+ * Waits for "roomhook listening" (its port becomes r.port) and, unless `health` is false (HTTPS),
+ * GET /healthz answering 200.
+ */
+export async function waitListening(r: Roomhook, timeout = 10_000, health = true): Promise<Roomhook> {
   const line = await r.waitForLog((l) => l.msg === "roomhook listening", timeout);
   const listen = String(line.listen);
   const port = Number(listen.slice(listen.lastIndexOf(":") + 1));
   if (!Number.isInteger(port) || port <= 0) throw new Error(`cannot read the port from listen=${listen}`);
   r.port = port;
   const end = Date.now() + timeout;
-  for (;;) {
+  while (health) {
     try {
       const res = await fetch(`${r.base}/healthz`);
       if (res.status === 200) break;

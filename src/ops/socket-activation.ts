@@ -1,0 +1,52 @@
+// systemd socket activation (sd_listen_fds(3)): when systemd owns the listening socket, it passes
+// it as fd 3 (SD_LISTEN_FDS_START) and says so in LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES. The
+// variables are for this process only: they are read once and removed from the environment, so a
+// child never mistakes them for its own. Pure parsing here; src/ops/inherited-listener.ts adopts.
+
+/** The first passed fd; the rest follow it without gaps. */
+export const SD_LISTEN_FDS_START = 3;
+
+/** The name (FileDescriptorName= in the socket unit) picked when several sockets are passed. */
+export const SOCKET_NAME = "roomhook";
+
+export const LISTEN_VARS = ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] as const;
+
+/** The socket systemd handed over, and how it was chosen (for the log line). */
+export interface InheritedSocket {
+  fd: number;
+  /** Its name from LISTEN_FDNAMES, or null when none was given. */
+  name: string | null;
+  /** How many fds were passed. */
+  count: number;
+  /** Why this one: the only one, the one named "roomhook", or the first of several. */
+  chosen: "only" | "named" | "first";
+}
+
+/** LISTEN_PID names this process but the rest cannot be used: fatal, never a silent fallback. */
+export class ActivationError extends Error {}
+
+/**
+ * The inherited socket, or null when none is meant for this process (LISTEN_PID unset or another
+ * pid, LISTEN_FDS unset or 0): then the service binds server.listen itself.
+ */
+export function parseListenFds(env: Record<string, string | undefined>, pid: number): InheritedSocket | null {
+  const listenPid = env.LISTEN_PID;
+  if (listenPid === undefined || listenPid === "") return null;
+  if (!/^\d+$/.test(listenPid) || Number(listenPid) !== pid) return null;
+  const fds = env.LISTEN_FDS;
+  if (fds === undefined || fds === "" || fds === "0") return null;
+  if (!/^\d+$/.test(fds) || Number(fds) > 1024)
+    throw new ActivationError(`LISTEN_FDS must be a number of file descriptors, got "${fds}"`);
+  const count = Number(fds);
+  const names = env.LISTEN_FDNAMES === undefined ? [] : env.LISTEN_FDNAMES.split(":");
+  const nameAt = (i: number) => (names[i] === undefined || names[i] === "" ? null : names[i]!);
+  if (count === 1) return { fd: SD_LISTEN_FDS_START, name: nameAt(0), count, chosen: "only" };
+  const named = names.slice(0, count).indexOf(SOCKET_NAME);
+  if (named >= 0) return { fd: SD_LISTEN_FDS_START + named, name: SOCKET_NAME, count, chosen: "named" };
+  return { fd: SD_LISTEN_FDS_START, name: nameAt(0), count, chosen: "first" };
+}
+
+/** Removes LISTEN_* from `env` (process.env), as sd_listen_fds(unset_environment = 1) does. */
+export function unsetListenEnv(env: Record<string, string | undefined>): void {
+  for (const v of LISTEN_VARS) delete env[v];
+}
