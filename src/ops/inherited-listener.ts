@@ -129,7 +129,7 @@ export class InheritedListener {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let response: Response;
     try {
-      response = await this.handler(toRequest(req, this.context ? "https" : "http"), peerOf(req));
+      response = await this.handler(await toRequest(req, this.context ? "https" : "http"), peerOf(req));
     } catch {
       response = ackResponse(fail(500, ErrorCodes.INTERNAL, "internal error"));
     }
