@@ -116,7 +116,7 @@ export class RoomhookService {
   /** Binds server.listen, or adopts the inherited socket and says which one and where it is bound. */
   private async openListener(): Promise<CallbackListener> {
     const { config, deps } = this;
-    const listener = await CallbackListener.open(
+    const listener = CallbackListener.open(
       config,
       { handleCallback: this.app.handleCallback, fetch: (request: Request) => this.app.app.handle(request) },
       deps.inherited,

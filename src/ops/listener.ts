@@ -2,17 +2,20 @@
 // - its own socket (server.listen): Bun.serve. SIGHUP with new TLS files starts a second listener
 //   on the same port (SO_REUSEPORT) and lets the old one drain, so certificates rotate without
 //   refusing a single connection. Bun cannot swap TLS material on a live server.
-// - a socket inherited from systemd (socket activation, src/ops/socket-activation.ts): served by
-//   InheritedListener (node:net + node:http, src/ops/inherited-listener.ts), whose TLS context is
-//   swapped in place for the connections that follow.
+// - a socket inherited from systemd (socket activation, src/ops/socket-activation.ts): the same
+//   Bun.serve on a loopback port of its own (the "inner" server), fed by InheritedRelay
+//   (src/ops/relay.ts), which accepts on the inherited socket and pipes the bytes through. TLS is
+//   the inner server's, so a rotation replaces it the same way; the relay sends new connections to
+//   the new one.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import type { Config } from "../config/schema.ts";
 import type { PeerLookup } from "../callback/ingest.ts";
+import { ackResponse, ErrorCodes, fail } from "../callback/ack.ts";
 import { methodNotAllowed } from "../callback/route.ts";
 import { parseListen, type ListenAddress } from "../net/address.ts";
-import { DRAIN_IDLE_MS, InheritedListener, type BridgeHandler } from "./inherited-listener.ts";
+import { InheritedRelay } from "./relay.ts";
 import type { InheritedSocket } from "./socket-activation.ts";
 
 export interface ListenerHandlers {
@@ -48,22 +51,11 @@ function routesFor(c: Config, h: ListenerHandlers) {
   };
 }
 
-const NOT_ALLOWED = new Set(["GET", "PUT", "DELETE", "PATCH"]);
-
-/** The routes of routesFor() as one function, for the inherited socket's node:http bridge. */
-export function bridgeHandler(c: Config, h: ListenerHandlers): BridgeHandler {
-  const path = c.server.path;
-  return async (request, peer) => {
-    const url = request.url;
-    const start = url.indexOf("/", url.indexOf("//") + 2);
-    const q = url.indexOf("?", start);
-    if (url.slice(start, q < 0 ? undefined : q) === path) {
-      if (request.method === "POST") return h.handleCallback(request, peer);
-      if (NOT_ALLOWED.has(request.method)) return methodNotAllowed();
-    }
-    return h.fetch(request);
-  };
-}
+/**
+ * While draining, how long every answer says Connection: close before the listener stops (and
+ * closes the keep-alive connections that were silent all along).
+ */
+export const DRAIN_IDLE_MS = 500;
 
 /** Every answer of `h` says Connection: close (a listener that is retiring or draining). */
 function closingHandlers(h: ListenerHandlers): ListenerHandlers {
@@ -123,66 +115,77 @@ export function startListener(
   });
 }
 
+/** The inner server's handlers: the callback sees the real peer through the relay, or is refused. */
+function relayed(h: ListenerHandlers, relay: () => InheritedRelay): ListenerHandlers {
+  const outside = () => ackResponse(fail(403, ErrorCodes.SOURCE_NOT_ALLOWED, "source address is not allowed"));
+  return {
+    fetch: h.fetch,
+    handleCallback: (request, server) => {
+      const inner = server as Server<undefined>;
+      const peer = relay().peerFor(request, inner);
+      return peer ? h.handleCallback(request, { requestIP: () => peer }) : Promise.resolve(outside());
+    },
+  };
+}
+
 /**
  * The callback endpoint's listener as one object: started once (on its own socket or on the one
- * systemd passed), given new TLS material on SIGHUP, and drained at shutdown.
+ * systemd passed), given new TLS material on SIGHUP (a new server; the old one retires), and
+ * drained at shutdown.
  */
 export class CallbackListener {
-  private server: Server<undefined> | null = null;
-  private inherited: InheritedListener | null = null;
+  private server: Server<undefined>;
   private tls: TlsFiles | undefined;
   private readonly retiring = new Set<Server<undefined>>();
+  private relay: InheritedRelay | null = null;
+  private readonly handlers: ListenerHandlers;
 
   /** `config` is the one started with: its path and address hold until a restart. */
   private constructor(
     private readonly config: Config,
-    private readonly handlers: ListenerHandlers,
+    handlers: ListenerHandlers,
+    inherited: InheritedSocket | undefined,
   ) {
     this.tls = readTls(config);
-  }
-
-  /** Binds server.listen, or adopts `inherited` (rejects when it is not a listening TCP socket). */
-  static async open(
-    config: Config,
-    handlers: ListenerHandlers,
-    inherited?: InheritedSocket,
-  ): Promise<CallbackListener> {
-    const l = new CallbackListener(config, handlers);
-    if (inherited) {
-      l.inherited = await InheritedListener.adopt(inherited.fd, bridgeHandler(config, handlers), l.tls);
-    } else {
-      const listen = parseListen(config.server.listen) as ListenAddress;
-      l.server = startListener(config, listen.port, listen.hostname, l.tls, handlers);
+    this.handlers = inherited ? relayed(handlers, () => this.relay!) : handlers;
+    const listen = inherited
+      ? { hostname: "127.0.0.1", port: 0 }
+      : (parseListen(config.server.listen) as ListenAddress);
+    this.server = startListener(config, listen.port, listen.hostname, this.tls, this.handlers);
+    if (!inherited) return;
+    try {
+      this.relay = new InheritedRelay(inherited.fd, () => this.server.port!);
+    } catch (e) {
+      this.server.stop(true);
+      throw e;
     }
-    return l;
   }
 
-  /** host:port actually bound (the port is chosen by the kernel for port 0). */
+  /** Binds server.listen, or adopts `inherited` (throws when it is not a listening TCP socket). */
+  static open(config: Config, handlers: ListenerHandlers, inherited?: InheritedSocket): CallbackListener {
+    return new CallbackListener(config, handlers, inherited);
+  }
+
+  /** host:port the endpoint is reached at (the port is chosen by the kernel for port 0). */
   get address(): string {
-    if (this.inherited) {
-      const a = this.inherited.address;
-      return a.family === "IPv6" ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
-    }
-    return `${this.server!.hostname}:${this.server!.port}`;
+    const a = this.relay ? this.relay.address : { hostname: this.server.hostname!, port: this.server.port! };
+    return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
   }
 
-  /** The bound port. */
+  /** The port the endpoint is reached at. */
   get port(): number {
-    return this.inherited ? this.inherited.address.port : this.server!.port!;
+    return this.relay ? this.relay.address.port : this.server.port!;
   }
 
-  /** Applies new TLS material, if any: true when it changed. Throws on unreadable files. */
+  /** Applies new TLS material, if any: true when the server was replaced. Throws on unreadable files. */
   reload(next: Config): boolean {
     const nextTls = readTls(next);
     if (tlsFingerprint(nextTls) === tlsFingerprint(this.tls)) return false;
-    if (this.inherited) {
-      this.inherited.setTls(nextTls);
-      this.tls = nextTls;
-      return true;
-    }
-    const old = this.server!;
-    const fresh = startListener(this.config, old.port!, old.hostname!, nextTls, this.handlers);
-    this.server = fresh;
+    const old = this.server;
+    // The inner server of a relay takes a new loopback port (the relay connects there from now on);
+    // an own socket's server joins the same port with SO_REUSEPORT.
+    const port = this.relay ? 0 : old.port!;
+    this.server = startListener(this.config, port, old.hostname!, nextTls, this.handlers);
     this.tls = nextTls;
     this.retiring.add(old);
     void retireListener(old, this.config, this.handlers).then(() => this.retiring.delete(old));
@@ -193,27 +196,38 @@ export class CallbackListener {
    * Stops taking connections and lets requests in flight finish; after `deadlineMs` the remaining
    * connections are closed. Resolves "timeout" when the deadline cut it short.
    *
-   * Own socket: Bun's stop(false) closes idle keep-alive connections at once, under a client that
-   * may be sending on one that very moment. So for DRAIN_IDLE_MS first every answer says
-   * Connection: close (busy connections leave after their next request), and only then does it
-   * stop: what it still cuts had been silent that long. Requests whose bytes have arrived are
-   * answered either way.
+   * An inherited socket only stops being accepted on: systemd keeps it open and the kernel queues
+   * new connections for the next process. Bun's stop(false) closes idle keep-alive connections at
+   * once, under a client that may be sending on one that very moment. So for DRAIN_IDLE_MS first
+   * every answer says Connection: close (busy connections leave after their next request), and
+   * only then does the server stop: what it still cuts had been silent that long. Requests whose
+   * bytes have arrived are answered either way.
    */
   async stop(deadlineMs: number): Promise<"drained" | "timeout"> {
-    if (this.inherited) return this.inherited.stop(deadlineMs);
-    const started = Date.now();
-    const server = this.server!;
+    const end = Date.now() + deadlineMs;
+    this.relay?.stopAccepting();
     if (deadlineMs > DRAIN_IDLE_MS) {
       const wrapped = closingHandlers(this.handlers);
-      server.reload({ routes: routesFor(this.config, wrapped), fetch: wrapped.fetch });
+      this.server.reload({ routes: routesFor(this.config, wrapped), fetch: wrapped.fetch });
       await Bun.sleep(DRAIN_IDLE_MS);
     }
-    const all = [server, ...this.retiring];
-    const graceful = Promise.all(all.map((s) => s.stop(false))).then(() => "drained" as const);
-    const left = Math.max(0, deadlineMs - (Date.now() - started));
-    const deadline = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), left).unref());
+    const all = [this.server, ...this.retiring];
+    const relay = this.relay;
+    const graceful = Promise.all(all.map((s) => s.stop(false)))
+      .then(() => relay && waitFor(() => relay.open === 0))
+      .then(() => "drained" as const);
+    const deadline = new Promise<"timeout">((r) =>
+      setTimeout(() => r("timeout"), Math.max(0, end - Date.now())).unref(),
+    );
     const how = await Promise.race([graceful, deadline]);
-    if (how === "timeout") await Promise.all(all.map((s) => s.stop(true)));
+    if (how === "timeout") {
+      await Promise.all(all.map((s) => s.stop(true)));
+      relay?.destroyAll();
+    }
     return how;
   }
+}
+
+async function waitFor(done: () => boolean): Promise<void> {
+  while (!done()) await Bun.sleep(10);
 }

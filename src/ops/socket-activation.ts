@@ -3,6 +3,8 @@
 // variables are for this process only: they are read once and removed from the environment, so a
 // child never mistakes them for its own. Pure parsing here; src/ops/inherited-listener.ts adopts.
 
+import { fstatSync, readFileSync } from "node:fs";
+
 /** The first passed fd; the rest follow it without gaps. */
 export const SD_LISTEN_FDS_START = 3;
 
@@ -49,4 +51,65 @@ export function parseListenFds(env: Record<string, string | undefined>, pid: num
 /** Removes LISTEN_* from `env` (process.env), as sd_listen_fds(unset_environment = 1) does. */
 export function unsetListenEnv(env: Record<string, string | undefined>): void {
   for (const v of LISTEN_VARS) delete env[v];
+}
+
+/** Where a listening TCP socket is bound. */
+export interface BoundAddress {
+  hostname: string;
+  port: number;
+  family: "IPv4" | "IPv6";
+}
+
+const TCP_LISTEN = "0A";
+
+function hexIPv4(h: string): string {
+  // One 32-bit word in host (little-endian) order.
+  return [6, 4, 2, 0].map((i) => Number.parseInt(h.slice(i, i + 2), 16)).join(".");
+}
+
+function hexIPv6(h: string): string {
+  const bytes: number[] = [];
+  for (let w = 0; w < 4; w++)
+    for (const i of [6, 4, 2, 0]) bytes.push(Number.parseInt(h.slice(w * 8 + i, w * 8 + i + 2), 16));
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  const text = groups.join(":");
+  if (text.startsWith("0:0:0:0:0:ffff:")) return hexIPv4(h.slice(24, 32));
+  return text.replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+/**
+ * The address of `fd` if it is a listening TCP socket, read from /proc/net/tcp{,6} by its inode
+ * (Bun's listener adopting an fd does not know it). Throws a plain message otherwise: a closed fd,
+ * a file, a datagram or Unix socket, a TCP socket that does not listen.
+ */
+export function listeningTcpAddress(fd: number, proc = "/proc/net"): BoundAddress {
+  let st: ReturnType<typeof fstatSync>;
+  try {
+    st = fstatSync(fd);
+  } catch (e) {
+    throw new Error(`fd ${fd} is not open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!st.isSocket()) throw new Error(`fd ${fd} is not a socket`);
+  const inode = String(st.ino);
+  for (const [file, family] of [
+    ["tcp", "IPv4"],
+    ["tcp6", "IPv6"],
+  ] as const) {
+    let table: string;
+    try {
+      table = readFileSync(`${proc}/${file}`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of table.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[9] !== inode) continue;
+      if (f[3] !== TCP_LISTEN) throw new Error(`fd ${fd} is a TCP socket that is not listening`);
+      const [host, port] = f[1]!.split(":") as [string, string];
+      const hostname = family === "IPv4" ? hexIPv4(host) : hexIPv6(host);
+      return { hostname, port: Number.parseInt(port, 16), family: hostname.includes(":") ? "IPv6" : "IPv4" };
+    }
+  }
+  throw new Error(`fd ${fd} is not a listening TCP socket`);
 }
