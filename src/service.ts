@@ -130,6 +130,7 @@ export class RoomhookService {
         fds: inherited.count,
         chosen: inherited.chosen,
         bound: listener.address,
+        inner: listener.innerAddress,
       },
       "adopted the listening socket systemd passed (socket activation); server.listen is not bound",
     );

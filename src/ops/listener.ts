@@ -172,6 +172,11 @@ export class CallbackListener {
     return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
   }
 
+  /** With an inherited socket, where its inner server listens (loopback); else null. */
+  get innerAddress(): string | null {
+    return this.relay ? `127.0.0.1:${this.server.port}` : null;
+  }
+
   /** The port the endpoint is reached at. */
   get port(): number {
     return this.relay ? this.relay.address.port : this.server.port!;

@@ -18,6 +18,7 @@ import {
   sendCallback,
   spawnActivated,
   startActivated,
+  startRoomhook,
   tempDir,
   type HeldSocket,
 } from "./helpers.ts";
@@ -101,6 +102,58 @@ describe("socket activation over HTTP", () => {
     expect(roomsIn(dataDir)).toEqual(["before", "between"]);
   });
 
+  test("the inner loopback server answers only what came through the inherited socket", async () => {
+    const sock = hold();
+    const rh = await startActivated({ fd: sock.fd });
+    try {
+      const inner = String((await rh.waitForLog((l) => l.msg === ADOPTED)).inner);
+      expect(inner).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(inner).not.toBe(`127.0.0.1:${sock.port}`);
+      const direct = await sendCallback(`http://${inner}`, { body: memberEnter("act-direct") });
+      expect(direct.status).toBe(403);
+      expect((await sendCallback(rh, { body: memberEnter("act-relayed") })).status).toBe(200);
+    } finally {
+      expect(await rh.stop()).toBe(0);
+    }
+    expect(roomsIn(rh.dataDir)).toEqual(["act-relayed"]);
+  });
+
+  test("restarts under load: every request is answered 200 and journaled, none refused or reset", async () => {
+    const sock = hold();
+    const dataDir = join(tempDir("act-load"), "data");
+    const base = `http://127.0.0.1:${sock.port}`;
+    let running = true;
+    const acked: string[] = [];
+    const failures: string[] = [];
+    const client = async (c: number) => {
+      for (let i = 0; running; i++) {
+        const room = `load-${c}-${i}`;
+        try {
+          const r = await sendCallback(base, { body: memberEnter(room) });
+          if (r.status === 200) acked.push(room);
+          else failures.push(`${room}: ${r.status}`);
+        } catch (e) {
+          failures.push(`${room}: ${(e as Error).message}`);
+        }
+      }
+    };
+    let rh = await startActivated({ fd: sock.fd, dataDir });
+    const clients = Array.from({ length: 8 }, (_, c) => client(c));
+    for (let restart = 0; restart < 3; restart++) {
+      await Bun.sleep(400);
+      expect(await rh.stop()).toBe(0);
+      rh = await startActivated({ fd: sock.fd, dataDir });
+    }
+    await Bun.sleep(400);
+    running = false;
+    await Promise.all(clients);
+    expect(await rh.stop()).toBe(0);
+    expect(failures).toEqual([]);
+    expect(acked.length).toBeGreaterThan(100);
+    const journaled = new Set(roomsIn(dataDir));
+    expect(acked.filter((r) => !journaled.has(r))).toEqual([]);
+  });
+
   test("LISTEN_PID of another process: the socket is not ours, server.listen is bound", async () => {
     const sock = hold();
     const rh = await startActivated({ fd: sock.fd, listenPid: 1 });
@@ -168,6 +221,38 @@ describe("drain on the inherited socket", () => {
     expect(res.headers).toMatch(/\r\nconnection: close/i);
     expect(await rh.exited()).toBe(0);
     expect(roomsIn(rh.dataDir)).toEqual(["mid-request"]);
+  });
+});
+
+describe("drain on a socket of its own", () => {
+  test("SIGTERM under keep-alive load resets nothing: answered, or refused once it stopped listening", async () => {
+    const rh = await startRoomhook({});
+    const acked: string[] = [];
+    const resets: string[] = [];
+    let refused = 0;
+    const client = async (c: number) => {
+      for (let i = 0; ; i++) {
+        const room = `own-${c}-${i}`;
+        try {
+          const r = await sendCallback(rh, { body: memberEnter(room) });
+          if (r.status !== 200) resets.push(`${room}: ${r.status}`);
+          else acked.push(room);
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (code === "ECONNREFUSED") refused++;
+          else resets.push(`${room}: ${code} ${(e as Error).message}`);
+          return;
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, (_, c) => client(c));
+    await Bun.sleep(500);
+    expect(await rh.stop()).toBe(0);
+    await Promise.all(clients);
+    expect(resets).toEqual([]);
+    expect(refused).toBe(8);
+    const journaled = new Set(roomsIn(rh.dataDir));
+    expect(acked.filter((r) => !journaled.has(r))).toEqual([]);
   });
 });
 

@@ -1,6 +1,15 @@
 // sd_listen_fds(3) as roomhook reads it: which socket (if any) systemd meant for this process.
 import { describe, expect, test } from "bun:test";
-import { ActivationError, parseListenFds, unsetListenEnv } from "../../src/ops/socket-activation.ts";
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ActivationError,
+  listeningTcpAddress,
+  parseListenFds,
+  unsetListenEnv,
+} from "../../src/ops/socket-activation.ts";
+import { holdSocket } from "../support/harness/socket-activation.ts";
 
 const PID = 4242;
 
@@ -62,4 +71,52 @@ test("unsetListenEnv removes LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES only", ()
   };
   unsetListenEnv(env);
   expect(env).toEqual({ HOME: "/root" });
+});
+
+describe("listeningTcpAddress", () => {
+  test("a listening TCP socket: its address from /proc/net/tcp", () => {
+    const held = holdSocket();
+    try {
+      expect(listeningTcpAddress(held.fd)).toEqual({ hostname: "127.0.0.1", port: held.port, family: "IPv4" });
+    } finally {
+      held.close();
+    }
+  });
+
+  test("IPv6 and IPv4-mapped addresses are read from tcp6; a socket that does not listen is refused", () => {
+    const held = holdSocket();
+    const ino = fstatSync(held.fd).ino;
+    const dir = mkdtempSync(join(tmpdir(), "roomhook-proc-"));
+    const head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+    const row = (addr: string, st: string) =>
+      `   0: ${addr}:1F90 00000000000000000000000000000000:0000 ${st} 00000000:00000000 00:00000000 00000000     0        0 ${ino} 1 0 100 0 0 10 0\n`;
+    try {
+      writeFileSync(join(dir, "tcp"), head);
+      writeFileSync(join(dir, "tcp6"), head + row("00000000000000000000000001000000", "0A"));
+      expect(listeningTcpAddress(held.fd, dir)).toEqual({ hostname: "::1", port: 8080, family: "IPv6" });
+      writeFileSync(join(dir, "tcp6"), head + row("0000000000000000FFFF00000100007F", "0A"));
+      expect(listeningTcpAddress(held.fd, dir)).toEqual({ hostname: "127.0.0.1", port: 8080, family: "IPv4" });
+      writeFileSync(join(dir, "tcp6"), head + row("00000000000000000000000000000000", "0A"));
+      expect(listeningTcpAddress(held.fd, dir).hostname).toBe("::");
+      writeFileSync(join(dir, "tcp6"), head + row("00000000000000000000000001000000", "01"));
+      expect(() => listeningTcpAddress(held.fd, dir)).toThrow(/not listening/);
+      writeFileSync(join(dir, "tcp6"), head);
+      expect(() => listeningTcpAddress(held.fd, dir)).toThrow(/not a listening TCP socket/);
+    } finally {
+      held.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a file, or a closed fd, is refused with a plain message", () => {
+    const dir = mkdtempSync(join(tmpdir(), "roomhook-fd-"));
+    const fd = openSync(join(dir, "f"), "w");
+    try {
+      expect(() => listeningTcpAddress(fd)).toThrow(/is not a socket/);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => listeningTcpAddress(fd)).toThrow(/is not open/);
+  });
 });
