@@ -52,8 +52,8 @@ function routesFor(c: Config, h: ListenerHandlers) {
 }
 
 /**
- * While draining, how long every answer says Connection: close before the listener stops (and
- * closes the keep-alive connections that were silent all along).
+ * Draining an inherited socket, how long every answer says Connection: close before the inner
+ * server stops (and closes the keep-alive connections that were silent all along).
  */
 export const DRAIN_IDLE_MS = 500;
 
@@ -201,23 +201,25 @@ export class CallbackListener {
    * Stops taking connections and lets requests in flight finish; after `deadlineMs` the remaining
    * connections are closed. Resolves "timeout" when the deadline cut it short.
    *
-   * An inherited socket only stops being accepted on: systemd keeps it open and the kernel queues
-   * new connections for the next process. Bun's stop(false) closes idle keep-alive connections at
-   * once, under a client that may be sending on one that very moment. So for DRAIN_IDLE_MS first
-   * every answer says Connection: close (busy connections leave after their next request), and
-   * only then does the server stop: what it still cuts had been silent that long. Requests whose
-   * bytes have arrived are answered either way.
+   * Every answer from now on says Connection: close. Bun's stop(false) closes the listening socket
+   * and, at once, every keep-alive connection without a request under way; a request whose bytes
+   * have arrived is answered. But one still on its way over an idle connection meets a closed
+   * socket. On a socket of its own that cannot be helped (the listener must close now, and Bun
+   * closes both together). On an inherited socket it can: the relay stops accepting (systemd keeps
+   * the socket; the kernel queues new connections for the next process) while the inner server
+   * keeps its connections DRAIN_IDLE_MS longer, so busy ones leave after their next answer and
+   * stop(false) cuts only connections that had been silent that long.
    */
   async stop(deadlineMs: number): Promise<"drained" | "timeout"> {
     const end = Date.now() + deadlineMs;
-    this.relay?.stopAccepting();
-    if (deadlineMs > DRAIN_IDLE_MS) {
-      const wrapped = closingHandlers(this.handlers);
-      this.server.reload({ routes: routesFor(this.config, wrapped), fetch: wrapped.fetch });
-      await Bun.sleep(DRAIN_IDLE_MS);
+    const wrapped = closingHandlers(this.handlers);
+    this.server.reload({ routes: routesFor(this.config, wrapped), fetch: wrapped.fetch });
+    const relay = this.relay;
+    if (relay) {
+      relay.stopAccepting();
+      if (deadlineMs > DRAIN_IDLE_MS) await Bun.sleep(DRAIN_IDLE_MS);
     }
     const all = [this.server, ...this.retiring];
-    const relay = this.relay;
     const graceful = Promise.all(all.map((s) => s.stop(false)))
       .then(() => relay && waitFor(() => relay.open === 0))
       .then(() => "drained" as const);
