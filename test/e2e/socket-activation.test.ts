@@ -291,4 +291,62 @@ describe("socket activation over HTTPS", () => {
     }
     expect(roomsIn(rh.dataDir)).toEqual(["tls-a", "tls-b"]);
   });
+
+  test("SIGHUP rotation under keep-alive HTTPS load drops nothing", async () => {
+    const dir = tempDir("act-tls-load");
+    const a = selfSignedCert(dir, "a");
+    const b = selfSignedCert(dir, "b");
+    const live = { cert: join(dir, "live.crt"), key: join(dir, "live.key") };
+    writeFileSync(live.cert, readFileSync(a.cert));
+    writeFileSync(live.key, readFileSync(a.key));
+    const ca = [readFileSync(a.cert, "utf8"), readFileSync(b.cert, "utf8")];
+    const sock = hold();
+    const rh = await startActivated({
+      fd: sock.fd,
+      https: true,
+      config: { server: { tls_cert: live.cert, tls_key: live.key } },
+    });
+    const query = callbackQuery({ bodyCommand: "Room.CallbackAfterMemberEnter" });
+    let running = true;
+    const acked: string[] = [];
+    const failures: string[] = [];
+    const client = async (c: number) => {
+      for (let i = 0; running; i++) {
+        const room = `rot-${c}-${i}`;
+        try {
+          const r = await fetch(`https://127.0.0.1:${rh.port}/callback?${query}`, {
+            method: "POST",
+            body: memberEnter(room),
+            tls: { ca },
+          });
+          await r.text();
+          if (r.status === 200) acked.push(room);
+          else failures.push(`${room}: ${r.status}`);
+        } catch (e) {
+          failures.push(`${room}: ${(e as Error).message}`);
+        }
+      }
+    };
+    try {
+      const clients = Array.from({ length: 6 }, (_, c) => client(c));
+      await Bun.sleep(300);
+      writeFileSync(live.cert, readFileSync(b.cert));
+      writeFileSync(live.key, readFileSync(b.key));
+      const from = rh.logs.length;
+      rh.proc.kill("SIGHUP");
+      await rh.waitForLog((l) => l.msg === "configuration reloaded", 5000, from);
+      // The old inner server retires after 3 s: the load runs through it.
+      await Bun.sleep(3500);
+      expect(await served(rh.port)).toBe(fingerprint(b.cert));
+      running = false;
+      await Promise.all(clients);
+    } finally {
+      running = false;
+      expect(await rh.stop()).toBe(0);
+    }
+    expect(failures).toEqual([]);
+    expect(acked.length).toBeGreaterThan(50);
+    const journaled = new Set(roomsIn(rh.dataDir));
+    expect(acked.filter((r) => !journaled.has(r))).toEqual([]);
+  });
 });
