@@ -19,6 +19,7 @@ import type { RoomhookMetrics } from "./metrics/roomhook.ts";
 import { parseListen, type ListenAddress } from "./net/address.ts";
 import { CallbackListener } from "./ops/listener.ts";
 import { removePidFile, writePidFile } from "./ops/pidfile.ts";
+import type { InheritedSocket } from "./ops/socket-activation.ts";
 
 /** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec (15 s). */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -44,6 +45,8 @@ export class ServiceError extends Error {
 export interface ServiceDeps {
   logger: Logger;
   metrics: RoomhookMetrics;
+  /** The listening socket systemd passed (socket activation); else server.listen is bound. */
+  inherited?: InheritedSocket;
 }
 
 interface Stores {
@@ -74,12 +77,19 @@ export class RoomhookService {
     const stores = openStores(config, deps, (records) => service?.fanout?.nudge(records));
     service = new RoomhookService(config, deps, stores);
     try {
-      service.listener = new CallbackListener(config, {
-        handleCallback: service.app.handleCallback,
-        fetch: (request: Request) => service.app.app.handle(request),
-      });
+      service.listener = await service.openListener();
     } catch (e) {
       await service.closeStores();
+      const { inherited } = deps;
+      if (inherited)
+        throw new ServiceError(
+          "cannot serve on the socket systemd passed (socket activation); not listening elsewhere",
+          {
+            err: (e as Error).message,
+            fd: inherited.fd,
+            fdName: inherited.name,
+          },
+        );
       throw new ServiceError("cannot listen", { err: (e as Error).message, listen: config.server.listen });
     }
     try {
@@ -101,6 +111,36 @@ export class RoomhookService {
       logger: deps.logger,
     }).start();
     return service;
+  }
+
+  /** Binds server.listen, or adopts the inherited socket and says which one and where it is bound. */
+  private async openListener(): Promise<CallbackListener> {
+    const { config, deps } = this;
+    const listener = CallbackListener.open(
+      config,
+      { handleCallback: this.app.handleCallback, fetch: (request: Request) => this.app.app.handle(request) },
+      deps.inherited,
+    );
+    const inherited = deps.inherited;
+    if (!inherited) return listener;
+    deps.logger.info(
+      {
+        fd: inherited.fd,
+        fdName: inherited.name,
+        fds: inherited.count,
+        chosen: inherited.chosen,
+        bound: listener.address,
+        inner: listener.innerAddress,
+      },
+      "adopted the listening socket systemd passed (socket activation); server.listen is not bound",
+    );
+    const configured = parseListen(config.server.listen) as ListenAddress;
+    if (configured.port !== 0 && configured.port !== listener.port)
+      deps.logger.warn(
+        { bound: listener.address, serverListen: config.server.listen },
+        "the socket unit and server.listen disagree on the port; serving on the socket unit's",
+      );
+    return listener;
   }
 
   private startFanoutAndAdmin(): void {

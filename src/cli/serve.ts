@@ -4,6 +4,7 @@ import { ConfigError } from "../config/load.ts";
 import { createLogger } from "../log.ts";
 import { Registry } from "../metrics/registry.ts";
 import { RoomhookMetrics } from "../metrics/roomhook.ts";
+import { ActivationError, type InheritedSocket, parseListenFds, unsetListenEnv } from "../ops/socket-activation.ts";
 import { RoomhookService, ServiceError } from "../service.ts";
 import { VERSION } from "../version.ts";
 import { commandFlags } from "./args.ts";
@@ -16,7 +17,11 @@ Usage: roomhook [serve] [--config FILE] [flags]
 ${CONFIG_FLAGS_HELP}
 
 Signals: SIGTERM/SIGINT drain in-flight requests, sync the journal and exit 0;
-SIGHUP re-reads the config file (apps, tokens, allowlist, log level, targets, admin token, TLS files).`;
+SIGHUP re-reads the config file (apps, tokens, allowlist, log level, targets, admin token, TLS files).
+
+Socket activation: when LISTEN_PID is this process and LISTEN_FDS >= 1 (systemd's roomhook.socket),
+the callback endpoint serves on the passed socket (fd 3, or the one named "roomhook") instead of
+binding server.listen; if that socket cannot be used, serve exits 1.`;
 
 export async function serve(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const flags = commandFlags(argv, CONFIG_FLAGS, SERVE_HELP);
@@ -34,9 +39,21 @@ export async function serve(argv: string[], env: Record<string, string | undefin
   const logger = createLogger(loaded.config.log.level);
   // The one registry of the process, shared by the ingest hooks, the fan-out and /metrics.
   const metrics = new RoomhookMetrics(new Registry(), { version: VERSION });
+  let inherited: InheritedSocket | null;
+  try {
+    inherited = parseListenFds(env, process.pid);
+  } catch (e) {
+    if (!(e instanceof ActivationError)) throw e;
+    logger.fatal({ err: e.message }, "cannot use the sockets systemd passed (socket activation)");
+    return 1;
+  } finally {
+    // Read once, never inherited by a child (sd_listen_fds with unset_environment).
+    unsetListenEnv(env);
+    unsetListenEnv(process.env);
+  }
   let service: RoomhookService;
   try {
-    service = await RoomhookService.open(loaded.config, { logger, metrics });
+    service = await RoomhookService.open(loaded.config, { logger, metrics, inherited: inherited ?? undefined });
   } catch (e) {
     if (!(e instanceof ServiceError)) throw e;
     logger.fatal(e.fields, e.message);

@@ -10,14 +10,14 @@ import {
   APP,
   BIN,
   cleanup,
-  listeningSocket,
+  holdSocket,
   memberEnter,
   readJournal,
   sendCallback,
-  startRoomhook,
+  startActivated,
   tempDir,
   toToml,
-  type ListeningSocket,
+  type HeldSocket,
   type Roomhook,
 } from "./helpers.ts";
 
@@ -71,8 +71,8 @@ function config(dataDir: string, port: number): string {
   });
 }
 
-async function start(sock: ListeningSocket, dataDir: string, binary?: string): Promise<Roomhook> {
-  const rh = await startRoomhook({ dataDir, tomlText: config(dataDir, sock.port), listenFd: sock.fd, binary });
+async function start(sock: HeldSocket, dataDir: string, binary?: string): Promise<Roomhook> {
+  const rh = await startActivated({ fd: sock.fd, fdNames: "roomhook", dataDir, tomlText: config(dataDir, sock.port), binary });
   expect(rh.port).toBe(sock.port);
   return rh;
 }
@@ -97,7 +97,7 @@ async function traffic(s: SteadySenders, n: number): Promise<void> {
 
 describe("restarts on an inherited socket (systemd socket activation)", () => {
   test("20 SIGTERM restarts under 8 steady senders: 0 failed, 0 refused, every ack journaled once", async () => {
-    const sock = listeningSocket();
+    const sock = holdSocket("127.0.0.1", 0, 4096);
     const dataDir = join(tempDir("restart"), "data");
     let rh = await start(sock, dataDir);
     const senders = new SteadySenders(`http://127.0.0.1:${sock.port}`, "term");
@@ -119,7 +119,7 @@ describe("restarts on an inherited socket (systemd socket activation)", () => {
   }, 120_000);
 
   test("10 kill -9 restarts: no connection refused, only requests in flight fail, every ack journaled once", async () => {
-    const sock = listeningSocket();
+    const sock = holdSocket("127.0.0.1", 0, 4096);
     const dataDir = join(tempDir("crash"), "data");
     let rh = await start(sock, dataDir);
     const senders = new SteadySenders(`http://127.0.0.1:${sock.port}`, "kill");
@@ -143,7 +143,7 @@ describe("restarts on an inherited socket (systemd socket activation)", () => {
   }, 120_000);
 
   test("a binary upgrade under load (new file, restart onto it): 0 failed requests", async () => {
-    const sock = listeningSocket();
+    const sock = holdSocket("127.0.0.1", 0, 4096);
     const dataDir = join(tempDir("upgrade"), "data");
     const next = join(tempDir("bin"), "roomhook.new");
     copyFileSync(BIN, next);

@@ -11,4 +11,4 @@ export * from "./harness/journal.ts";
 export * from "./harness/sink.ts";
 export * from "./harness/random.ts";
 export * from "./harness/lines.ts";
-export * from "./harness/listen-socket.ts";
+export * from "./harness/socket-activation.ts";

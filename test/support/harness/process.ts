@@ -75,11 +75,6 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** ms to wait for "roomhook listening" and /healthz. */
   timeoutMs?: number;
-  /**
-   * Socket activation as systemd does it: this listening socket becomes the child's fd 3, with
-   * LISTEN_FDS=1, LISTEN_FDNAMES=roomhook and LISTEN_PID = the child's own pid.
-   */
-  listenFd?: number;
   /** The binary to run (default dist/roomhook): an upgrade test swaps it. */
   binary?: string;
 }
@@ -208,7 +203,7 @@ export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
     args.push("--config", configPath);
   }
   args.push(...(opts.args ?? []));
-  const proc = spawnBinary(args, opts.env, opts.listenFd, opts.binary);
+  const proc = spawnBinary(args, opts.env, opts.binary);
   const r = new Roomhook(proc, dataDir, configPath);
   running.add(r);
   return r;
@@ -216,15 +211,21 @@ export function spawnRoomhook(opts: StartOptions = {}): Roomhook {
 
 /** Spawns the binary and waits until it listens and GET /healthz answers 200. */
 export async function startRoomhook(opts: StartOptions = {}): Promise<Roomhook> {
-  const r = spawnRoomhook(opts);
-  const timeout = opts.timeoutMs ?? 10_000;
+  return await waitListening(spawnRoomhook(opts), opts.timeoutMs ?? 10_000);
+}
+
+/**
+ * Waits for "roomhook listening" (its port becomes r.port) and, unless `health` is false (HTTPS),
+ * GET /healthz answering 200.
+ */
+export async function waitListening(r: Roomhook, timeout = 10_000, health = true): Promise<Roomhook> {
   const line = await r.waitForLog((l) => l.msg === "roomhook listening", timeout);
   const listen = String(line.listen);
   const port = Number(listen.slice(listen.lastIndexOf(":") + 1));
   if (!Number.isInteger(port) || port <= 0) throw new Error(`cannot read the port from listen=${listen}`);
   r.port = port;
   const end = Date.now() + timeout;
-  for (;;) {
+  while (health) {
     try {
       const res = await fetch(`${r.base}/healthz`);
       if (res.status === 200) break;
@@ -281,20 +282,14 @@ export async function runCli(
 }
 
 /** dist/roomhook with `args`, run from a temp dir (no stray relative paths), output piped. */
-function spawnBinary(
-  args: string[],
-  env?: Record<string, string>,
-  listenFd?: number,
-  binary = BIN,
-): Subprocess<"ignore", "pipe", "pipe"> {
-  const options = { stdout: "pipe", stderr: "pipe", env: childEnv(env), cwd: tmpdir() } as const;
-  if (listenFd === undefined) return Bun.spawn([binary, ...args], { ...options, stdin: "ignore" });
-  // sh sets LISTEN_PID to its own pid, which exec hands on to roomhook (systemd sets it after fork).
-  const activate = 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=roomhook exec "$0" "$@"';
-  return Bun.spawn(["sh", "-c", activate, binary, ...args], {
-    ...options,
-    stdio: ["ignore", "pipe", "pipe", listenFd],
-  }) as unknown as Subprocess<"ignore", "pipe", "pipe">;
+function spawnBinary(args: string[], env?: Record<string, string>, binary = BIN): Subprocess<"ignore", "pipe", "pipe"> {
+  return Bun.spawn([binary, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: childEnv(env),
+    cwd: tmpdir(),
+  });
 }
 
 /** A long-running CLI child (tail -f) whose stdout lines are collected as they come. */
