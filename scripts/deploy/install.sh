@@ -253,12 +253,18 @@ if [ "$mode" = uninstall ]; then
   echo "Uninstalling roomhook${destdir:+ from $destdir}"
   changed=no
   if [ "$systemd_running" = yes ]; then
-    for u in roomhook.service roomhook.socket; do
+    # Both in one transaction: with the socket still listening, a connection would start the
+    # service again right after it was stopped.
+    units=()
+    for u in roomhook.socket roomhook.service; do
       if systemctl cat "$u" >/dev/null 2>&1 && { systemctl is-active --quiet "$u" || systemctl is-enabled --quiet "$u"; }; then
-        systemctl_do disable --now "$u"
-        changed=yes
+        units+=("$u")
       fi
     done
+    if [ ${#units[@]} -gt 0 ]; then
+      systemctl_do disable --now "${units[@]}"
+      changed=yes
+    fi
   fi
   for f in "$destdir$UNIT_PATH" "$destdir$SOCKET_PATH" "$destdir$BIN_PATH" "$destdir$PREV_PATH"; do
     if [ -e "$f" ] || [ -L "$f" ]; then rm -f -- "$f"; say "removed $f"; changed=yes; fi
