@@ -1,5 +1,5 @@
-// scripts/deploy/install.sh (issue 4, item 1), run against the built binary into scratch roots
-// (DESTDIR / --root) only. It never touches the real /usr/local/bin, /etc or systemd: systemctl,
+// scripts/deploy/install.sh (issue 4, item 1; socket activation, upgrade and rollback: issue 11),
+// run against the built binary into scratch roots (DESTDIR / --root) only. It never touches the real /usr/local/bin, /etc or systemd: systemctl,
 // useradd and runuser are shadowed on PATH by stubs that record any call, and every test asserts
 // none came. .ci/systemd-check verifies the unit itself with systemd-analyze.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -22,18 +22,28 @@ setDefaultTimeout(30_000);
 const SCRIPT = join(ROOT, "scripts", "deploy", "install.sh");
 const EXAMPLE = join(ROOT, "examples", "roomhook.toml");
 const UNIT = join(ROOT, "scripts", "deploy", "roomhook.service");
+const SOCKET = join(ROOT, "scripts", "deploy", "roomhook.socket");
 
 const P = {
   bin: "usr/local/bin/roomhook",
+  prev: "usr/local/bin/roomhook.previous",
   confDir: "etc/roomhook",
   conf: "etc/roomhook/roomhook.toml",
   unit: "etc/systemd/system/roomhook.service",
+  socket: "etc/systemd/system/roomhook.socket",
   dropins: "etc/systemd/system/roomhook.service.d",
   data: "var/lib/roomhook",
 };
 
 // The real system paths: their state before and after must be the same.
-const REAL = ["/usr/local/bin/roomhook", "/etc/roomhook", "/etc/systemd/system/roomhook.service", "/var/lib/roomhook"];
+const REAL = [
+  "/usr/local/bin/roomhook",
+  "/usr/local/bin/roomhook.previous",
+  "/etc/roomhook",
+  "/etc/systemd/system/roomhook.service",
+  "/etc/systemd/system/roomhook.socket",
+  "/var/lib/roomhook",
+];
 function realState(): string {
   return REAL.map((p) => {
     try {
@@ -126,6 +136,28 @@ function snapshot(root: string): string[] {
   return out;
 }
 
+/** The socket unit install.sh should write for a given ListenStream= value. */
+function socketUnit(listenStream: string): string {
+  const text = readFileSync(SOCKET, "utf8");
+  expect(text.match(/^ListenStream=/gm)?.length).toBe(1);
+  return text.replace(/^ListenStream=.*$/m, `ListenStream=${listenStream}`);
+}
+
+/** A stand-in binary: answers --version itself, hands every other command to the real binary,
+ * except check-config when it is told to refuse. Different bytes from BIN: an upgrade. */
+function fakeBinary(version: string, opts: { refuseConfig?: boolean } = {}): string {
+  const p = join(tempDir("install-bin"), "roomhook");
+  const refuse = opts.refuseConfig
+    ? `if [ "$1" = check-config ]; then echo "roomhook: apps[0].sdk_app_id: not accepted by ${version}" >&2; exit 1; fi\n`
+    : "";
+  writeFileSync(
+    p,
+    `#!/bin/sh\nif [ "$1" = --version ]; then echo ${version}; exit 0; fi\n${refuse}exec "${BIN}" "$@"\n`,
+  );
+  chmodSync(p, 0o755);
+  return p;
+}
+
 function files(root: string): string[] {
   return snapshot(root)
     .filter((l) => !l.split(" ")[1]!.startsWith("4"))
@@ -149,6 +181,13 @@ describe("install.sh --help and usage errors", () => {
         "/usr/local/bin/roomhook",
         "/etc/roomhook/roomhook.toml",
         "never overwritten",
+        "--rollback",
+        "/usr/local/bin/roomhook.previous",
+        "/etc/systemd/system/roomhook.socket",
+        "ListenStream=",
+        "systemctl restart roomhook.service",
+        "never roomhook.socket",
+        "NEW check-config --config",
       ]) {
         expect(r.stdout).toContain(word);
       }
@@ -162,6 +201,9 @@ describe("install.sh --help and usage errors", () => {
     const b = await run(["--purge"], { destdir: tempDir("install") });
     expect(b.code).toBe(2);
     expect(b.stderr).toContain("--purge only goes with --uninstall");
+    const c = await run(["--rollback", "--binary", BIN], { destdir: tempDir("install") });
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain("--rollback takes no --binary");
   });
 
   test("a missing binary fails (exit 1) with the build hint and lays down nothing", async () => {
@@ -182,8 +224,8 @@ describe("install.sh into a scratch root", () => {
     first = await install(root);
   });
 
-  test("lays down exactly the binary, the config and the unit, with their modes and contents", async () => {
-    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin].sort());
+  test("lays down exactly the binary, the config and the two units, with their modes and contents", async () => {
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.socket, P.bin].sort());
     expect(mode(join(root, P.bin))).toBe(0o755);
     expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
     expect(mode(join(root, P.confDir))).toBe(0o750);
@@ -191,6 +233,12 @@ describe("install.sh into a scratch root", () => {
     expect(readFileSync(join(root, P.conf), "utf8")).toBe(readFileSync(EXAMPLE, "utf8"));
     expect(mode(join(root, P.unit))).toBe(0o644);
     expect(readFileSync(join(root, P.unit), "utf8")).toBe(readFileSync(UNIT, "utf8"));
+    // The socket unit, its ListenStream= from server.listen of the example config.
+    expect(readFileSync(EXAMPLE, "utf8")).toContain('listen = "0.0.0.0:8080"');
+    expect(mode(join(root, P.socket))).toBe(0o644);
+    expect(readFileSync(join(root, P.socket), "utf8")).toBe(socketUnit("0.0.0.0:8080"));
+    // No previous binary on a first install: nothing to roll back to.
+    expect(existsSync(join(root, P.prev))).toBe(false);
     // The data directory is systemd's (StateDirectory=), created at the first start.
     expect(existsSync(join(root, P.data))).toBe(false);
   });
@@ -199,6 +247,11 @@ describe("install.sh into a scratch root", () => {
     expect(first.stdout).toContain(`installed ${root}/${P.bin}`);
     expect(first.stdout).toContain(`wrote ${root}/${P.conf}`);
     expect(first.stdout).toContain(`installed ${root}/${P.unit}`);
+    expect(first.stdout).toContain(`installed ${root}/${P.socket}`);
+    expect(first.stdout).toContain("roomhook.socket listens on 0.0.0.0:8080 (server.listen)");
+    // What it would run on the real system: enable and start both units.
+    expect(first.stdout).toContain("would run: systemctl enable roomhook.socket roomhook.service\n");
+    expect(first.stdout).toContain("would run: systemctl start roomhook.socket roomhook.service\n");
     expect(first.stdout).toContain("not creating the system user roomhook");
     for (const step of [
       "Next steps",
@@ -220,10 +273,15 @@ describe("install.sh into a scratch root", () => {
     expect(effective.admin.listen).toBe("127.0.0.1:8081");
   });
 
-  test("the unit starts the installed binary on the installed config", () => {
+  test("the unit starts the installed binary on the installed config, on the socket of roomhook.socket", () => {
     const unit = readFileSync(join(root, P.unit), "utf8");
     expect(unit).toContain(`ExecStart=/${P.bin} serve --config /${P.conf}\n`);
     expect(unit).toContain("StateDirectory=roomhook\n");
+    for (const line of ["Requires=roomhook.socket", "After=roomhook.socket", "Restart=always"])
+      expect(unit).toContain(`\n${line}\n`);
+    const socket = readFileSync(join(root, P.socket), "utf8");
+    for (const line of ["Service=roomhook.service", "FileDescriptorName=roomhook", "WantedBy=sockets.target"])
+      expect(socket).toContain(`\n${line}\n`);
   });
 
   test("a second run changes nothing (same files, modes, mtimes, inodes)", async () => {
@@ -232,7 +290,11 @@ describe("install.sh into a scratch root", () => {
     expect(snapshot(root)).toEqual(before);
     expect(r.stdout).toContain(`unchanged ${root}/${P.bin}`);
     expect(r.stdout).toContain(`unchanged ${root}/${P.unit}`);
+    expect(r.stdout).toContain(`unchanged ${root}/${P.socket}`);
     expect(r.stdout).toContain("never overwritten");
+    // Installed and unchanged: nothing to reload, enable, start or restart.
+    expect(r.stdout).toContain("roomhook is running; nothing changed, so it was not restarted");
+    expect(r.stdout).not.toContain("would run:");
   });
 
   test("an existing config is never overwritten (its mode is put back to 0640)", async () => {
@@ -247,11 +309,9 @@ describe("install.sh into a scratch root", () => {
     writeFileSync(join(root, P.conf), readFileSync(EXAMPLE));
   });
 
-  test("upgrade: a different binary replaces the old one atomically (new inode); config untouched", async () => {
-    const stub = join(tempDir("install-bin"), "roomhook");
-    writeFileSync(stub, "#!/bin/sh\necho 9.9.9\n");
-    chmodSync(stub, 0o755);
-    const conf = snapshot(root).filter((l) => l.startsWith("etc/roomhook"));
+  test("upgrade: keeps the installed binary as roomhook.previous, renames the new one in, restarts only the service", async () => {
+    const stub = fakeBinary("9.9.9");
+    const conf = snapshot(root).filter((l) => l.startsWith("etc/"));
     const oldIno = statSync(join(root, P.bin)).ino;
     const r = await run(["--binary", stub], { destdir: root });
     expect(r.code).toBe(0);
@@ -259,11 +319,40 @@ describe("install.sh into a scratch root", () => {
     expect(await sameBytes(stub, join(root, P.bin))).toBe(true);
     expect(statSync(join(root, P.bin)).ino).not.toBe(oldIno);
     expect(mode(join(root, P.bin))).toBe(0o755);
-    expect(snapshot(root).filter((l) => l.startsWith("etc/roomhook"))).toEqual(conf);
-    // And back to the real one.
+    // The previous binary is the very file that was installed (a hard link, not a copy).
+    expect(statSync(join(root, P.prev)).ino).toBe(oldIno);
+    expect(await sameBytes(BIN, join(root, P.prev))).toBe(true);
+    expect(r.stdout).toContain(`kept the installed binary as ${root}/${P.prev}`);
+    // Config and units untouched; the service is restarted, the socket never.
+    expect(snapshot(root).filter((l) => l.startsWith("etc/"))).toEqual(conf);
+    expect(r.stdout).toContain("would run: systemctl restart roomhook.service\n");
+    expect(r.stdout).not.toContain("daemon-reload");
+    expect(r.stdout).not.toMatch(/would run: systemctl \w+ .*roomhook\.socket/);
+    expect(readdirSync(join(root, "usr/local/bin")).sort()).toEqual(["roomhook", "roomhook.previous"]); // no temp files
+
+    // The same binary again: idempotent, roomhook.previous is not overwritten with it.
+    const before = snapshot(root);
+    const again = await run(["--binary", stub], { destdir: root });
+    expect(again.code).toBe(0);
+    expect(snapshot(root)).toEqual(before);
+    expect(again.stdout).not.toContain("would run:");
+
+    // --rollback: the previous binary back in place by rename, the service restarted (not the socket).
+    const rb = await run(["--rollback"], { destdir: root });
+    expect(rb.code).toBe(0);
+    expect(rb.stdout).toContain("Rolling back roomhook 9.9.9 to 0.1.0");
+    expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
+    expect(statSync(join(root, P.bin)).ino).toBe(oldIno);
+    expect(mode(join(root, P.bin))).toBe(0o755);
+    expect(await sameBytes(stub, join(root, P.prev))).toBe(true); // so --rollback again rolls forward
+    expect(rb.stdout).toContain("would run: systemctl restart roomhook.service\n");
+    expect(rb.stdout).not.toContain("roomhook.socket");
+    expect(snapshot(root).filter((l) => l.startsWith("etc/"))).toEqual(conf);
+    expect(readdirSync(join(root, "usr/local/bin")).sort()).toEqual(["roomhook", "roomhook.previous"]);
+
+    // Back to the real binary by an upgrade: the stub becomes the previous one again, harmlessly.
     await install(root);
     expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
-    expect(readdirSync(join(root, "usr/local/bin"))).toEqual(["roomhook"]); // no temp files left
   });
 
   test("a binary that does not run is refused before anything is replaced", async () => {
@@ -276,6 +365,98 @@ describe("install.sh into a scratch root", () => {
     expect(r.stderr).toContain("--version failed");
     expect(snapshot(root)).toEqual(before);
   });
+
+  test("a binary that rejects the installed config is refused before anything is replaced", async () => {
+    const picky = fakeBinary("9.9.10", { refuseConfig: true });
+    const before = snapshot(root);
+    const r = await run(["--binary", picky], { destdir: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `refusing ${picky}, nothing was changed: it does not accept ${root}/${P.conf} (check-config)`,
+    );
+    expect(r.stderr).toContain("not accepted by 9.9.10");
+    expect(r.stdout).not.toContain("Installing");
+    expect(snapshot(root)).toEqual(before);
+    expect(await sameBytes(BIN, join(root, P.bin))).toBe(true);
+  });
+
+  test("--rollback refuses a previous binary that does not run, changing nothing", async () => {
+    const prev = join(root, P.prev);
+    const kept = readFileSync(prev);
+    writeFileSync(prev, "#!/bin/sh\nexit 126\n");
+    try {
+      const before = snapshot(root);
+      const r = await run(["--rollback"], { destdir: root });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("refusing to roll back, nothing was changed");
+      expect(r.stderr).toContain("--version failed");
+      expect(snapshot(root)).toEqual(before);
+    } finally {
+      writeFileSync(prev, kept);
+    }
+  });
+});
+
+describe("install.sh --rollback without a previous binary", () => {
+  test("fails clearly (exit 1) and changes nothing, installed or not", async () => {
+    const root = tempDir("install");
+    const none = await run(["--rollback"], { destdir: root });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("roomhook is not installed");
+    await install(root);
+    const before = snapshot(root);
+    const r = await run(["--rollback"], { destdir: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`no previous binary to roll back to: ${root}/${P.prev} does not exist`);
+    expect(r.stdout).not.toContain("would run:");
+    expect(snapshot(root)).toEqual(before);
+  });
+});
+
+describe("roomhook.socket follows server.listen of the installed config", () => {
+  const setListen = (root: string, listen: string) => {
+    const conf = join(root, P.conf);
+    const text = readFileSync(EXAMPLE, "utf8").replace(/^listen = "0\.0\.0\.0:8080"/m, `listen = "${listen}"`);
+    expect(text).toContain(`listen = "${listen}"`);
+    mkdirSync(join(root, P.confDir), { recursive: true });
+    writeFileSync(conf, text);
+  };
+
+  test("an existing config's address is written at the first install; a change rebinds the socket", async () => {
+    const root = tempDir("install");
+    setListen(root, "[::]:9443");
+    const first = await install(root);
+    expect(readFileSync(join(root, P.socket), "utf8")).toBe(socketUnit("[::]:9443"));
+    expect(first.stdout).toContain("roomhook.socket listens on [::]:9443");
+
+    setListen(root, "127.0.0.1:8090");
+    const r = await install(root);
+    expect(readFileSync(join(root, P.socket), "utf8")).toBe(socketUnit("127.0.0.1:8090"));
+    // A new address needs a new socket: the one case where the socket is restarted, and said so.
+    expect(r.stdout).toContain("server.listen changed ([::]:9443 -> 127.0.0.1:8090)");
+    expect(r.stdout).toContain("would run: systemctl daemon-reload\n");
+    expect(r.stdout).toContain("would run: systemctl restart roomhook.socket roomhook.service\n");
+
+    // "localhost" becomes 127.0.0.1 (systemd takes no host names); idempotent afterwards.
+    setListen(root, "localhost:8091");
+    await install(root);
+    expect(readFileSync(join(root, P.socket), "utf8")).toBe(socketUnit("127.0.0.1:8091"));
+    const before = snapshot(root);
+    await install(root);
+    expect(snapshot(root)).toEqual(before);
+  });
+
+  test("a host name in server.listen is refused before anything is replaced", async () => {
+    const root = tempDir("install");
+    await install(root);
+    setListen(root, "callbacks.example.com:8080");
+    const before = snapshot(root);
+    const r = await run(["--binary", fakeBinary("9.9.11")], { destdir: root });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('server.listen = "callbacks.example.com:8080"');
+    expect(r.stderr).toContain("needs an IP address");
+    expect(snapshot(root)).toEqual(before);
+  });
 });
 
 describe("install.sh --root", () => {
@@ -284,7 +465,7 @@ describe("install.sh --root", () => {
     const r = await run(["--root", "scratch", "--binary", BIN], { cwd: base });
     expect(r.code).toBe(0);
     const root = join(base, "scratch");
-    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin].sort());
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.socket, P.bin].sort());
     expect(r.stdout).toContain(`into ${root}`);
   });
 
@@ -307,9 +488,14 @@ describe("install.sh --root", () => {
 });
 
 describe("install.sh --uninstall", () => {
-  test("removes the binary and the unit, keeps config and data; --purge also the config; data always kept", async () => {
+  test("removes the binaries and the units, keeps config and data; --purge also the config; data always kept", async () => {
     const root = tempDir("install");
     await install(root);
+    await install(root, ["--binary", fakeBinary("9.9.12")]); // so that there is a roomhook.previous
+    await install(root);
+    expect(existsSync(join(root, P.prev))).toBe(true);
+    mkdirSync(join(root, `${P.socket}.d`));
+    writeFileSync(join(root, `${P.socket}.d`, "override.conf"), "[Socket]\nBacklog=8192\n");
     const journal = join(root, P.data, "journal", "00000000000000000001.jsonl");
     mkdirSync(join(root, P.data, "journal"), { recursive: true });
     writeFileSync(journal, '{"seq":1}\n');
@@ -320,6 +506,8 @@ describe("install.sh --uninstall", () => {
     expect(u.code).toBe(0);
     expect(existsSync(join(root, P.bin))).toBe(false);
     expect(existsSync(join(root, P.unit))).toBe(false);
+    expect(existsSync(join(root, P.socket))).toBe(false);
+    expect(existsSync(join(root, P.prev))).toBe(false);
     expect(readFileSync(join(root, P.conf), "utf8")).toBe(readFileSync(EXAMPLE, "utf8"));
     expect(existsSync(join(root, P.dropins, "override.conf"))).toBe(true);
     expect(readFileSync(journal, "utf8")).toBe('{"seq":1}\n');
@@ -335,12 +523,13 @@ describe("install.sh --uninstall", () => {
     expect(p.code).toBe(0);
     expect(existsSync(join(root, P.confDir))).toBe(false);
     expect(existsSync(join(root, P.dropins))).toBe(false);
+    expect(existsSync(join(root, `${P.socket}.d`))).toBe(false);
     expect(readFileSync(journal, "utf8")).toBe('{"seq":1}\n');
     expect(files(root)).toEqual([relative(root, journal)]);
 
     // And it installs again on top of what is left, data untouched.
     await install(root);
-    expect(files(root).sort()).toEqual([P.conf, P.unit, P.bin, relative(root, journal)].sort());
+    expect(files(root).sort()).toEqual([P.conf, P.unit, P.socket, P.bin, relative(root, journal)].sort());
   });
 });
 
