@@ -1,7 +1,8 @@
 // systemd socket activation (sd_listen_fds(3)): when systemd owns the listening socket, it passes
 // it as fd 3 (SD_LISTEN_FDS_START) and says so in LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES. The
 // variables are for this process only: they are read once and removed from the environment, so a
-// child never mistakes them for its own. Parsing and the /proc check here; src/ops/relay.ts adopts the socket, src/ops/listener.ts decides.
+// child never mistakes them for its own. Parsing and the /proc check here; src/ops/relay.ts adopts
+// the socket, src/ops/listener.ts decides between it and a socket of its own.
 
 import { fstatSync, readFileSync } from "node:fs";
 
