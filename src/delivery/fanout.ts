@@ -8,6 +8,9 @@ export const STOP_GRACE_MS = 2000;
 
 export class Fanout {
   private readonly workers = new Map<string, TargetWorker>();
+  /** Changed targets between their old worker's stop and their new worker's start: their cursors
+   *  still hold retention back. */
+  private readonly restarting = new Set<TargetWorker>();
   private reconciling: Promise<void> = Promise.resolve();
   private readonly deps: WorkerDeps;
   private readonly governor = new DeliveryGovernor();
@@ -40,6 +43,7 @@ export class Fanout {
   minCursor(): number {
     let m = Infinity;
     for (const w of this.workers.values()) m = Math.min(m, w.safeCursor);
+    for (const w of this.restarting) m = Math.min(m, w.safeCursor);
     return m;
   }
 
@@ -57,6 +61,7 @@ export class Fanout {
       if (t && JSON.stringify(t) === JSON.stringify(w.config)) continue;
       // Removed or changed: stop and save; a changed target starts again from its saved cursor.
       this.workers.delete(name);
+      if (t) this.restarting.add(w);
       await w.stop(STOP_GRACE_MS);
       log.info(
         { target: name },
@@ -69,6 +74,7 @@ export class Fanout {
       this.workers.set(name, w);
       w.start();
     }
+    this.restarting.clear();
   }
 
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {

@@ -51,7 +51,9 @@ export class JournalLineReader {
 
   /**
    * Visits complete lines in order with seq <= maxSeq, at most `maxLines`. Returns how many lines
-   * were consumed (skipped ones included) and whether it stopped because of the visitor or maxSeq.
+   * were consumed (skipped ones included) and whether it was blocked before the end of what is
+   * there: by the visitor, by maxSeq, or by a segment it could not open (the next scan tries again;
+   * a caller must not take that for the end of the journal).
    * Lines without a seq (not in the journal's layout) are consumed with seq 0, so skipped when
    * fromSeq >= 1.
    */
@@ -96,7 +98,7 @@ export class JournalLineReader {
       // Removed by retention: nothing more here, the scan moves on. Any other failure stops this scan
       // where it is (never skipping lines); the next scan tries again.
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return { consumed: 0, stopped: false, blocked: false };
-      return { consumed: 0, stopped: true, blocked: false };
+      return { consumed: 0, stopped: true, blocked: true };
     }
     let consumed = 0;
     try {

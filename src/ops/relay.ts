@@ -139,7 +139,9 @@ export class InheritedRelay {
           pipe.inner.socket = inner;
           pipe.key = `${port}:${inner.localPort}`;
           this.peers.set(pipe.key, pipe.peer);
-          flush(pipe.inner);
+          // What the client sent while the connect was under way may have paused it: resume once
+          // that is written (else a slow connect would leave the client paused for good).
+          drained(pipe.inner, pipe.client);
         },
         data: (_inner, chunk) => send(pipe.client, pipe.inner, chunk),
         drain: () => drained(pipe.inner, pipe.client),

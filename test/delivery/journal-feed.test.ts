@@ -1,7 +1,7 @@
 // The journal feed: the target's filters, and reading a real journal on disk into the scheduler
 // (bounded by the committed head, and the re-scan of a room that overflowed).
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -142,5 +142,29 @@ describe("journal feed", () => {
     expect(seen).toEqual([2, 6, 10]);
     expect(sched.overflowed.has(a)).toBe(false); // caught up with the main reader
     await writer.close();
+  });
+
+  test("a re-scan that cannot open the segment (EMFILE, EIO, ...) keeps the room's events owed and tries again", async () => {
+    const { dir, writer } = await journal(Array.from({ length: 6 }, () => ({ type: "Room.Enter", roomId: "a" })));
+    await writer.close();
+    const { sched, f } = feed(dir, () => 6, new EventFilter(["*"], undefined), { perRoom: 2 });
+    f.read(100);
+    expect(queued(sched)).toEqual({ a: [1, 2] });
+    const a = sched.rooms.get(roomKey("a"))!;
+    for (let i = 0; i < 2; i++) {
+      a.inFlight = true;
+      sched.done(a);
+    }
+    // The segment cannot be opened for now: a link to itself (ELOOP; root ignores file modes).
+    const seg = join(dir, readdirSync(dir).find((n) => n.endsWith(".jsonl"))!);
+    renameSync(seg, `${seg}.aside`);
+    symlinkSync(seg, seg);
+    f.read(100);
+    expect(sched.overflowed.has(a)).toBe(true); // not taken for caught up
+    expect(sched.floor(f.readSeq)).toBe(2); // seqs 3..6 still owed: the cursor stays below them
+    rmSync(seg);
+    renameSync(`${seg}.aside`, seg);
+    f.read(100);
+    expect(queued(sched)).toEqual({ a: [3, 4] });
   });
 });
