@@ -6,6 +6,7 @@ export interface Sample {
   head: number; // journal head seq
   lag: number; // the larger of the targets' lags (0 with no target)
   delivered: number; // deliveries so far, all targets together
+  each: { lag: number; delivered: number }[]; // per target, in config order (t1, t2)
 }
 export interface LoadDone {
   rate: number;
@@ -75,6 +76,13 @@ export function judge(r: Run) {
   return { maxLag, endLag, slope, growth, bounded, deliveriesPerS };
 }
 
+/** Each target's deliveries/s during the load: how the fan-out's rate was split between them. */
+function each(r: Run): string {
+  const s = r.samples.at(-1);
+  if (!s || s.t <= 0) return "?";
+  return s.each.map((x, i) => `t${i + 1} ${n0(x.delivered / s.t)}`).join(" / ");
+}
+
 function row(r: Run): string {
   const l = r.load;
   const j = judge(r);
@@ -89,10 +97,15 @@ function row(r: Run): string {
     l ? `${n0(ach)}${l.unsent ? ` (${n0(l.unsent)} unsent)` : ""}` : "?",
     l ? `${l.p50_ms.toFixed(2)} / ${l.p99_ms.toFixed(2)}` : "?",
     lag(j.maxLag),
-    lag(j.endLag),
+    r.mode === "none"
+      ? "-"
+      : `${lag(j.endLag)}; ${r.samples
+          .at(-1)
+          ?.each.map((x, i) => `t${i + 1} ${n0(x.lag)}`)
+          .join(" / ")}`,
     r.mode === "none" ? "-" : `${n0(j.growth)}`,
     drain,
-    r.mode === "none" ? "-" : n0(j.deliveriesPerS),
+    r.mode === "none" ? "-" : `${n0(j.deliveriesPerS)} (${each(r)})`,
     r.mode === "none" ? "-" : j.bounded ? "yes" : "**no**",
     `${checks} |`,
   ].join(" | ");
@@ -141,7 +154,7 @@ export function report(runs: Run[], m: Meta): string {
     "",
     `${m.env}. Load: scripts/soak/load.ts, open model, ${m.connections} connections, ${m.duration} s per run; fsync durability; one roomhook at a time, fresh data dir each run; lag sampled every 1 s during the load, every 0.25 s after it (DRAIN_MAX ${m.drainMax} s).`,
     "",
-    "| rate/s | mode | achieved/s | ingest p50 / p99 ms | max lag (events, s of traffic) | lag at end of load | lag growth over last third | drain | deliveries/s during load | bounded | checks |",
+    "| rate/s | mode | achieved/s | ingest p50 / p99 ms | max lag (events, s of traffic) | lag at end of load (max; per target) | lag growth over last third | drain | deliveries/s during load (per target) | bounded | checks |",
     "|---|---|---|---|---|---|---|---|---|---|---|",
     ...runs.map(row),
     "",

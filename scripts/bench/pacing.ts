@@ -17,7 +17,7 @@
 // Report (markdown, stdout and OUT): per rate and mode the achieved rate, ingest p50/p99 (from the
 // intended send time), max lag and lag at the end of the load (events, and seconds of traffic at
 // the rate; the larger of the two targets'), drain time, deliveries/s during the load (both targets
-// together); p99(two targets)/p99(none) per rate; a verdict per issue-12 target; the highest rate
+// together, and each target's share: the split between them); p99(two targets)/p99(none) per rate; a verdict per issue-12 target; the highest rate
 // whose lag stayed bounded. "Bounded": lag at the end of the load < max(1,000 events, 1 s of
 // traffic) AND not growing over the last third of the load (its least-squares slope times the
 // third's length < 25% of that bound).
@@ -81,6 +81,7 @@ async function sample(admin: string, t0: number): Promise<Sample> {
     head: j.headSeq,
     lag: Math.max(0, ...j.targets.map((x) => x.lag)),
     delivered: j.targets.reduce((s, x) => s + x.delivered, 0),
+    each: j.targets.map((x) => ({ lag: x.lag, delivered: x.delivered })),
   };
 }
 
