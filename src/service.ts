@@ -77,7 +77,7 @@ export class RoomhookService {
     const stores = openStores(config, deps, (records) => service?.fanout?.nudge(records));
     service = new RoomhookService(config, deps, stores);
     try {
-      service.listener = await service.openListener();
+      service.listener = service.openListener();
     } catch (e) {
       await service.closeStores();
       const { inherited } = deps;
@@ -114,7 +114,7 @@ export class RoomhookService {
   }
 
   /** Binds server.listen, or adopts the inherited socket and says which one and where it is bound. */
-  private async openListener(): Promise<CallbackListener> {
+  private openListener(): CallbackListener {
     const { config, deps } = this;
     const listener = CallbackListener.open(
       config,

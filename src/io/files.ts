@@ -1,7 +1,7 @@
-// File writing that every durable file of roomhook shares: whole writes (never a silent short one),
-// directory syncs, and atomic replacement. The journal, the dead letters, the cursors and the dedupe
-// snapshot all go through here, so each guarantee is written once.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+// File I/O that every durable file of roomhook shares: whole reads and writes (never a silent short
+// write), directory syncs, and atomic replacement. The journal, the dead letters, the cursors and
+// the dedupe snapshot all go through here, so each guarantee is written once.
+import { closeSync, fsyncSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -28,7 +28,18 @@ export function writeFullySync(fd: number, buf: Buffer, write: WriteSyncFn = nod
   }
 }
 
-/** The same for an open FileHandle, off the event loop. */
+/** Reads `len` bytes at file offset `pos` into buf[0..); fewer only at the end of the file. */
+export function readFullySync(fd: number, buf: Buffer, len: number, pos: number): number {
+  let off = 0;
+  while (off < len) {
+    const n = readSync(fd, buf, off, len - off, pos + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off;
+}
+
+/** writeFullySync for an open FileHandle, off the event loop. */
 export async function writeFully(fh: FileHandle, buf: Uint8Array): Promise<void> {
   let off = 0;
   while (off < buf.length) {

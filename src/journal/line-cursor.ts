@@ -2,7 +2,7 @@
 // reading chunks into one buffer: the single place where segment bytes become lines, shared by the
 // sequential reader (reader.ts) and the forward reader (line-reader.ts). No object per line: the
 // current line is buf[start, end) until next() is called again.
-import { readSync } from "node:fs";
+import { readFullySync } from "../io/files.ts";
 
 const NL = 0x0a;
 
@@ -62,7 +62,7 @@ export class LineCursor {
   rest(): Buffer {
     const from = this.after;
     const out = Buffer.allocUnsafe(Math.max(0, this.size - from));
-    return out.subarray(0, readFull(this.fd, out, out.length, from));
+    return out.subarray(0, readFullySync(this.fd, out, out.length, from));
   }
 
   /** Reads on from `after`; false when nothing new can come (the rest is one unterminated line). */
@@ -73,21 +73,10 @@ export class LineCursor {
     if (seen >= left) return false;
     // A line longer than the buffer: grow it (doubling, so a huge line costs O(length) reads).
     if (seen === this.buf.length) this.buf = Buffer.allocUnsafe(Math.min(left, Math.max(4096, this.buf.length * 2)));
-    const n = readFull(this.fd, this.buf, Math.min(this.buf.length, left), from);
+    const n = readFullySync(this.fd, this.buf, Math.min(this.buf.length, left), from);
     this.view = this.buf.subarray(0, n);
     this.base = from;
     this.start = this.end = this.nextStart = 0;
     return n > seen; // a file cut shorter meanwhile yields nothing new
   }
-}
-
-/** Reads `len` bytes at `pos` into buf[0..), fewer only at the end of the file. */
-export function readFull(fd: number, buf: Buffer, len: number, pos: number): number {
-  let off = 0;
-  while (off < len) {
-    const n = readSync(fd, buf, off, len - off, pos + off);
-    if (n === 0) break;
-    off += n;
-  }
-  return off;
 }

@@ -1,7 +1,7 @@
 // Start-up recovery. Reads only the end of the journal, whatever its size: the last complete line
 // gives the next seq; a torn tail (a crash mid-write, never acknowledged) is cut off and kept aside.
-import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync, unlinkSync, writeFileSync } from "node:fs";
-import { fsyncDir } from "../io/files.ts";
+import { closeSync, fstatSync, ftruncateSync, fsyncSync, openSync, unlinkSync, writeFileSync } from "node:fs";
+import { fsyncDir, readFullySync } from "../io/files.ts";
 import { listSegments, type SegmentInfo } from "./segments.ts";
 import { parseLineSeq, SEQ_ID_HEAD_BYTES, seqIdAt } from "./line-codec.ts";
 
@@ -19,13 +19,7 @@ const NL = 0x0a;
 /** Reads [start, end) of an open file, into `into` when it is big enough. */
 export function readRange(fd: number, start: number, end: number, into?: Buffer): Buffer {
   const buf = into && into.length >= end - start ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
-  let off = 0;
-  while (off < buf.length) {
-    const n = readSync(fd, buf, off, buf.length - off, start + off);
-    if (n === 0) break;
-    off += n;
-  }
-  return buf.subarray(0, off);
+  return buf.subarray(0, readFullySync(fd, buf, buf.length, start));
 }
 
 /** Offset just past the last newline before `end`, or 0 when there is none. Reads backwards in chunks. */
