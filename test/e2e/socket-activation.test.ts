@@ -3,10 +3,8 @@
 // to the child's pid. Callbacks over HTTP and HTTPS go through the inherited socket, allow_from
 // sees the real peer, a restart refuses nothing, and a socket that cannot be used is fatal.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { X509Certificate } from "node:crypto";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "node:tls";
 import {
   callbackQuery,
   cleanup,
@@ -15,6 +13,10 @@ import {
   rawConnect,
   readJournal,
   selfSignedCert,
+  servedFingerprint,
+  certFingerprint,
+  installCert,
+  liveCert,
   sendCallback,
   spawnActivated,
   startActivated,
@@ -204,23 +206,11 @@ describe("drain", () => {
 });
 
 describe("socket activation over HTTPS", () => {
-  const fingerprint = (certPath: string) => new X509Certificate(readFileSync(certPath)).fingerprint256;
-  const served = (port: number) =>
-    new Promise<string>((resolve, reject) => {
-      const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
-        resolve(s.getPeerX509Certificate()?.fingerprint256 ?? "");
-        s.end();
-      });
-      s.on("error", reject);
-    });
-
   test("HTTPS through the inherited socket; SIGHUP swaps the certificate in place", async () => {
     const dir = tempDir("act-tls");
     const a = selfSignedCert(dir, "a");
     const b = selfSignedCert(dir, "b");
-    const live = { cert: join(dir, "live.crt"), key: join(dir, "live.key") };
-    writeFileSync(live.cert, readFileSync(a.cert));
-    writeFileSync(live.key, readFileSync(a.key));
+    const live = liveCert(dir, a);
     const sock = hold();
     const rh = await startActivated({
       fd: sock.fd,
@@ -235,14 +225,13 @@ describe("socket activation over HTTPS", () => {
     };
     try {
       expect(rh.logs.find((l) => l.msg === "roomhook listening")?.tls).toBe(true);
-      expect(await served(rh.port)).toBe(fingerprint(a.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(a.cert));
       expect((await post("tls-a", readFileSync(a.cert, "utf8"))).status).toBe(200);
-      writeFileSync(live.cert, readFileSync(b.cert));
-      writeFileSync(live.key, readFileSync(b.key));
+      installCert(live, b);
       const from = rh.logs.length;
       rh.proc.kill("SIGHUP");
       await rh.waitForLog((l) => l.msg === "configuration reloaded", 5000, from);
-      expect(await served(rh.port)).toBe(fingerprint(b.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(b.cert));
       expect((await post("tls-b", readFileSync(b.cert, "utf8"))).status).toBe(200);
       // Plain HTTP on the TLS socket is not answered.
       const plain = await fetch(`http://127.0.0.1:${rh.port}/healthz`).then(
@@ -260,9 +249,7 @@ describe("socket activation over HTTPS", () => {
     const dir = tempDir("act-tls-load");
     const a = selfSignedCert(dir, "a");
     const b = selfSignedCert(dir, "b");
-    const live = { cert: join(dir, "live.crt"), key: join(dir, "live.key") };
-    writeFileSync(live.cert, readFileSync(a.cert));
-    writeFileSync(live.key, readFileSync(a.key));
+    const live = liveCert(dir, a);
     const ca = [readFileSync(a.cert, "utf8"), readFileSync(b.cert, "utf8")];
     const sock = hold();
     const rh = await startActivated({
@@ -294,14 +281,13 @@ describe("socket activation over HTTPS", () => {
     try {
       const clients = Array.from({ length: 6 }, (_, c) => client(c));
       await Bun.sleep(300);
-      writeFileSync(live.cert, readFileSync(b.cert));
-      writeFileSync(live.key, readFileSync(b.key));
+      installCert(live, b);
       const from = rh.logs.length;
       rh.proc.kill("SIGHUP");
       await rh.waitForLog((l) => l.msg === "configuration reloaded", 5000, from);
       // The old inner server retires after 3 s: the load runs through it.
       await Bun.sleep(3500);
-      expect(await served(rh.port)).toBe(fingerprint(b.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(b.cert));
       running = false;
       await Promise.all(clients);
     } finally {

@@ -1,17 +1,19 @@
 // HTTPS from tls_cert/tls_key, and certificate rotation on SIGHUP without refusing connections:
 // self-signed certificates made at test time with openssl, the binary spawned like a user would.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "node:tls";
-import { X509Certificate } from "node:crypto";
 import {
   APP,
+  certFingerprint,
   cleanup,
+  installCert,
+  liveCert,
   memberEnter,
   requireBinary,
   runCli,
+  selfSignedCert,
+  servedFingerprint,
   spawnRoomhook,
   tempDir,
   toToml,
@@ -20,49 +22,6 @@ import {
 
 setDefaultTimeout(30_000);
 afterAll(cleanup);
-
-function makeCert(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=roomhook-test-${name}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert, key };
-}
-
-/** The fingerprint of the certificate a fresh TLS connection is served. */
-function servedFingerprint(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
-      const fp = s.getPeerX509Certificate()?.fingerprint256 ?? "";
-      s.end();
-      resolve(fp);
-    });
-    s.on("error", reject);
-  });
-}
-
-const fingerprint = (certPath: string) => new X509Certificate(readFileSync(certPath)).fingerprint256;
 
 async function startTls(certPath: string, keyPath: string): Promise<Roomhook> {
   requireBinary();
@@ -92,10 +51,10 @@ async function sendHttps(port: number, ca: string, body = memberEnter()): Promis
 describe("TLS", () => {
   test("serves HTTPS with the configured certificate; plain HTTP is not answered", async () => {
     const dir = tempDir("tls-certs");
-    const a = makeCert(dir, "a");
+    const a = selfSignedCert(dir, "a");
     const rh = await startTls(a.cert, a.key);
     try {
-      expect(await servedFingerprint(rh.port)).toBe(fingerprint(a.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(a.cert));
       expect(await sendHttps(rh.port, readFileSync(a.cert, "utf8"))).toBe(200);
       const plain = await fetch(`http://127.0.0.1:${rh.port}/healthz`).then(
         (r) => r.status,
@@ -119,14 +78,12 @@ describe("TLS", () => {
 
   test("SIGHUP rotates the certificate; callbacks keep being acknowledged throughout", async () => {
     const dir = tempDir("tls-certs");
-    const a = makeCert(dir, "a");
-    const b = makeCert(dir, "b");
-    const live = { cert: join(dir, "live.crt"), key: join(dir, "live.key") };
-    writeFileSync(live.cert, readFileSync(a.cert));
-    writeFileSync(live.key, readFileSync(a.key));
+    const a = selfSignedCert(dir, "a");
+    const b = selfSignedCert(dir, "b");
+    const live = liveCert(dir, a);
     const rh = await startTls(live.cert, live.key);
     try {
-      expect(await servedFingerprint(rh.port)).toBe(fingerprint(a.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(a.cert));
       // a steady stream of callbacks across the rotation, trusting either certificate
       const ca = `${readFileSync(a.cert, "utf8")}\n${readFileSync(b.cert, "utf8")}`;
       let stop = false;
@@ -135,8 +92,7 @@ describe("TLS", () => {
         while (!stop) statuses.push(await sendHttps(rh.port, ca).catch((e: Error) => e.message));
       })();
       await Bun.sleep(200);
-      writeFileSync(live.cert, readFileSync(b.cert));
-      writeFileSync(live.key, readFileSync(b.key));
+      installCert(live, b);
       const from = rh.logs.length;
       rh.proc.kill("SIGHUP");
       await rh.waitForLog((l) => String(l.msg).startsWith("TLS material reloaded"), 5000, from);
@@ -147,7 +103,7 @@ describe("TLS", () => {
       await stream;
       expect(statuses.length).toBeGreaterThan(5);
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
-      for (let i = 0; i < 5; i++) expect(await servedFingerprint(rh.port)).toBe(fingerprint(b.cert));
+      for (let i = 0; i < 5; i++) expect(await servedFingerprint(rh.port)).toBe(certFingerprint(b.cert));
 
       // a broken certificate file: the reload is refused, the running one stays
       writeFileSync(live.cert, "not a certificate\n");
@@ -155,7 +111,7 @@ describe("TLS", () => {
       rh.proc.kill("SIGHUP");
       const failed = await rh.waitForLog((l) => String(l.msg).startsWith("reload failed"), 5000, from2);
       expect(failed.level).toBe(50);
-      expect(await servedFingerprint(rh.port)).toBe(fingerprint(b.cert));
+      expect(await servedFingerprint(rh.port)).toBe(certFingerprint(b.cert));
       expect(await sendHttps(rh.port, ca)).toBe(200);
     } finally {
       expect(await rh.stop()).toBe(0);
@@ -165,7 +121,7 @@ describe("TLS", () => {
   test("a certificate without its key is refused at start-up, naming both keys", async () => {
     requireBinary();
     const dir = tempDir("tls-certs");
-    const a = makeCert(dir, "a");
+    const a = selfSignedCert(dir, "a");
     writeFileSync(
       join(dir, "half.toml"),
       `[server]\ntls_cert = ${JSON.stringify(a.cert)}\n[[apps]]\nsdk_app_id = ${APP}\n`,

@@ -12,3 +12,4 @@ export * from "./harness/sink.ts";
 export * from "./harness/random.ts";
 export * from "./harness/lines.ts";
 export * from "./harness/socket-activation.ts";
+export * from "./harness/tls.ts";

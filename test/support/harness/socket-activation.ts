@@ -3,7 +3,6 @@
 // LISTEN_PID being the child's own pid (a shell sets it and execs the binary, keeping its pid).
 // The socket outlives every child, so restarts can be driven against one port. The socket is made
 // with libc through bun:ffi so that this process never accepts on it.
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -107,14 +106,4 @@ export function spawnActivated(opts: ActivatedOptions): Roomhook {
 /** Spawns socket-activated and waits until it listens (and /healthz answers, unless `https`). */
 export async function startActivated(opts: ActivatedOptions & { https?: boolean }): Promise<Roomhook> {
   return await waitListening(spawnActivated(opts), opts.timeoutMs ?? 10_000, !opts.https);
-}
-
-/** A self-signed P-256 certificate for 127.0.0.1 made with openssl: the paths of cert and key. */
-export function selfSignedCert(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"];
-  args.push("-subj", `/CN=roomhook-test-${name}`, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-  execFileSync("openssl", [...args, "-keyout", key, "-out", cert], { stdio: "ignore" });
-  return { cert, key };
 }
