@@ -116,7 +116,7 @@ export class RoomhookService {
   /** Binds server.listen, or adopts the inherited socket and says which one and where it is bound. */
   private openListener(): CallbackListener {
     const { config, deps } = this;
-    const listener = CallbackListener.open(
+    const listener = new CallbackListener(
       config,
       { handleCallback: this.app.handleCallback, fetch: (request: Request) => this.app.app.handle(request) },
       deps.inherited,

@@ -140,8 +140,11 @@ export class CallbackListener {
   private relay: InheritedRelay | null = null;
   private readonly handlers: ListenerHandlers;
 
-  /** `config` is the one started with: its path and address hold until a restart. */
-  private constructor(
+  /**
+   * Binds server.listen, or adopts `inherited` (throws when it is not a listening TCP socket).
+   * `config` is the one started with: its path and address hold until a restart.
+   */
+  constructor(
     private readonly config: Config,
     handlers: ListenerHandlers,
     inherited: InheritedSocket | undefined,
@@ -159,11 +162,6 @@ export class CallbackListener {
       this.server.stop(true);
       throw e;
     }
-  }
-
-  /** Binds server.listen, or adopts `inherited` (throws when it is not a listening TCP socket). */
-  static open(config: Config, handlers: ListenerHandlers, inherited?: InheritedSocket): CallbackListener {
-    return new CallbackListener(config, handlers, inherited);
   }
 
   /** host:port the endpoint is reached at (the port is chosen by the kernel for port 0). */
