@@ -10,7 +10,8 @@ import type { Logger } from "pino";
 import { createAdminApp, type AdminApp } from "./admin/app.ts";
 import { createApp, type RoomhookApp } from "./app.ts";
 import type { Config } from "./config/schema.ts";
-import { Fanout } from "./delivery/fanout.ts";
+import { STOP_GRACE_MS } from "./delivery/fanout.ts";
+import { FanoutHost } from "./delivery/fanout-host.ts";
 import { Journal, journalDir, quarantineDir } from "./journal/journal.ts";
 import { RetentionTask } from "./journal/retention-task.ts";
 import { ensureDir } from "./journal/segments.ts";
@@ -55,7 +56,7 @@ interface Stores {
 }
 
 export class RoomhookService {
-  private fanout: Fanout | null = null;
+  private fanout: FanoutHost | null = null;
   private admin: AdminApp | null = null;
   private listener: CallbackListener | null = null;
   private retention: RetentionTask | null = null;
@@ -74,7 +75,7 @@ export class RoomhookService {
   static async open(config: Config, deps: ServiceDeps): Promise<RoomhookService> {
     // Commits are told to the fan-out, which starts after the journal has opened.
     let service: RoomhookService | null = null;
-    const stores = openStores(config, deps, (records) => service?.fanout?.nudge(records));
+    const stores = openStores(config, deps, () => service?.fanout?.committed(service.headSeq));
     service = new RoomhookService(config, deps, stores);
     try {
       service.listener = service.openListener();
@@ -93,7 +94,7 @@ export class RoomhookService {
       throw new ServiceError("cannot listen", { err: (e as Error).message, listen: config.server.listen });
     }
     try {
-      service.startFanoutAndAdmin();
+      await service.startFanoutAndAdmin();
     } catch (e) {
       await service.listener.stop(0);
       await service.fanout?.stop(0);
@@ -143,35 +144,39 @@ export class RoomhookService {
     return listener;
   }
 
-  private startFanoutAndAdmin(): void {
-    const { config } = this;
+  private async startFanoutAndAdmin(): Promise<void> {
+    const { config, deps } = this;
     const { journal, quarantine } = this.stores;
     const jdir = journalDir(config.data_dir);
     const qdir = quarantineDir(config.data_dir);
     const headSeq = () => journal.writer.headSeq;
     const quarantineHead = () => quarantine.headSeq;
-    const fanout = new Fanout(config.targets, {
+    const fanout = await FanoutHost.start({
+      targets: config.targets,
       dataDir: config.data_dir,
       journalDir: jdir,
-      headSeq,
-      logger: this.deps.logger,
-      observer: this.deps.metrics.delivery,
+      logLevel: config.log.level,
+      headSeq: headSeq(),
+      logger: deps.logger,
+      onCounts: (c) => deps.metrics.addDeliveryCounts(c),
     });
-    this.fanout = fanout.start();
-    this.deps.metrics.watch({
+    this.fanout = fanout;
+    deps.metrics.watch({
       journalDir: jdir,
       quarantineDir: qdir,
       headSeq,
       quarantineHeadSeq: quarantineHead,
       journalWritable: () => journal.writer.healthy,
-      targets: () => fanout.list().map((w) => w.status()),
+      targets: () => fanout.statuses,
+      deliveryRateCap: () => fanout.deliveryRateCap,
     });
     const adminListen = parseListen(config.admin.listen) as ListenAddress;
     this.admin = createAdminApp(() => this.config, {
       fanout,
       journalDir: jdir,
       headSeq,
-      metrics: this.deps.metrics.registry,
+      metrics: deps.metrics.registry,
+      beforeScrape: () => fanout.list(),
       quarantine: { dir: qdir, headSeq: quarantineHead },
     }).listen({ hostname: adminListen.hostname, port: adminListen.port });
   }
@@ -205,7 +210,9 @@ export class RoomhookService {
       logger.info({ tls: Boolean(next.server.tls_cert) }, "TLS material reloaded; the old listener is draining");
     this.app.ingest.update(next);
     logger.level = next.log.level;
-    void this.fanout!.reconcile(next);
+    this.fanout!.reconcile(next.targets, next.log.level).catch((e: Error) =>
+      logger.error({ err: e.message }, "fan-out: cannot apply the new targets"),
+    );
     this.config = next;
     logger.info(
       { apps: next.apps.length, logLevel: next.log.level, targets: next.targets.map((t) => t.name) },
@@ -222,7 +229,7 @@ export class RoomhookService {
     const { logger } = this.deps;
     this.app.state.draining = true;
     this.retention?.stop();
-    const fanoutStopped = this.fanout?.stop();
+    const fanoutStopped = this.fanout?.stop(STOP_GRACE_MS);
     if ((await this.listener?.stop(DRAIN_TIMEOUT_MS)) === "timeout") {
       logger.warn({ afterMs: DRAIN_TIMEOUT_MS }, "drain deadline passed; closing the remaining connections");
     }
@@ -243,7 +250,7 @@ export class RoomhookService {
 }
 
 /** The journal (with its dedupe window) and the quarantine, recovered and open for appends. */
-function openStores(config: Config, deps: ServiceDeps, committed: (records: number) => void): Stores {
+function openStores(config: Config, deps: ServiceDeps, committed: () => void): Stores {
   const { logger, metrics } = deps;
   let journal: Journal | null = null;
   try {
@@ -255,7 +262,7 @@ function openStores(config: Config, deps: ServiceDeps, committed: (records: numb
       dedupeWindow: config.dedupe.window,
       onCommit: (c) => {
         metrics.journalCommitted(c);
-        committed(c.records);
+        committed();
       },
       onCut: (c) => logger.warn(c, "journal: cut a torn tail left by a crash (never acknowledged)"),
       onError: (e) =>

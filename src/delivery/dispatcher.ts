@@ -1,5 +1,5 @@
 // The sending side of a target's worker: starts deliveries (up to max_in_flight, while neither the
-// pause, the governor nor the breaker says no), and settles each attempt: delivered, retried later
+// pause, the ingest priority nor the breaker says no), and settles each attempt: delivered, retried later
 // (the schedule, or Retry-After), dead-lettered, or the whole target paused on 410 Gone, as the
 // table in the README's "What your service receives" says. Every attempt is a promise: nothing here
 // blocks on the target, so a slow or dead target costs its own worker only.
@@ -10,11 +10,11 @@ import { CircuitBreaker } from "./breaker.ts";
 import type { CursorKeeper } from "./cursor-keeper.ts";
 import type { DeadLetterLog } from "./dead-letters.ts";
 import { attempt, type Attempt, type AttemptOptions } from "./deliver.ts";
-import type { DeliveryGovernor } from "./governor.ts";
+import type { IngestPriority } from "./ingest-priority.ts";
 import { InFlight } from "./in-flight.ts";
 import type { QueuedEvent, Room, RoomScheduler } from "./scheduler.ts";
 import { secretKey } from "./signature.ts";
-import { ABORT_GRACE_MS, DEAD_LETTER_RETRY_MS, GOVERNOR_RETRY_MS } from "./worker-limits.ts";
+import { ABORT_GRACE_MS, DEAD_LETTER_RETRY_MS, PRIORITY_RETRY_MS } from "./worker-limits.ts";
 
 export interface DeliveryObserver {
   delivered(target: string): void;
@@ -30,7 +30,7 @@ export interface DispatchDeps {
   fetch: typeof fetch;
   now: () => number;
   random: () => number;
-  governor?: DeliveryGovernor;
+  priority?: Pick<IngestPriority, "take">;
   observer?: DeliveryObserver;
 }
 
@@ -40,7 +40,7 @@ export interface DispatchHooks {
   pause(reason: string): void;
   /** An attempt settled: run the pump again (a room may be ready, a slot is free). */
   schedule(): void;
-  /** Run the pump again by `at` (the governor said not yet). */
+  /** Run the pump again by `at` (the ingest priority said not yet). */
   wakeAt(now: number, at: number): void;
 }
 
@@ -85,8 +85,8 @@ export class Dispatcher {
   /** Starts deliveries of ready rooms' heads while a slot is free and nothing says no. */
   dispatch(now: number): void {
     while (this.inFlight.count < this.config.max_in_flight && !this.keeper.paused) {
-      if (this.deps.governor && !this.deps.governor.take()) {
-        this.hooks.wakeAt(now, now + GOVERNOR_RETRY_MS);
+      if (this.deps.priority && !this.deps.priority.take()) {
+        this.hooks.wakeAt(now, now + PRIORITY_RETRY_MS);
         break;
       }
       if (!this.breaker.allow(now)) break;

@@ -1,7 +1,7 @@
 // All targets' workers: started with the service, reconciled on SIGHUP (added, removed, or changed
-// targets; a changed one restarts from its saved cursor), stopped on SIGTERM.
-import type { Config, TargetConfig } from "../config/schema.ts";
-import { DeliveryGovernor } from "./governor.ts";
+// targets; a changed one restarts from its saved cursor), stopped on SIGTERM. In `serve` this runs
+// on the fan-out thread (fanout-thread.ts); tests drive it in process.
+import type { TargetConfig } from "../config/schema.ts";
 import { TargetWorker, type WorkerDeps } from "./worker.ts";
 
 export const STOP_GRACE_MS = 2000;
@@ -12,11 +12,11 @@ export class Fanout {
    *  still hold retention back. */
   private readonly restarting = new Set<TargetWorker>();
   private reconciling: Promise<void> = Promise.resolve();
-  private readonly deps: WorkerDeps;
-  private readonly governor = new DeliveryGovernor();
 
-  constructor(targets: readonly TargetConfig[], deps: WorkerDeps) {
-    this.deps = { governor: this.governor, ...deps };
+  constructor(
+    targets: readonly TargetConfig[],
+    private readonly deps: WorkerDeps,
+  ) {
     for (const t of targets) this.workers.set(t.name, new TargetWorker(t, this.deps));
   }
 
@@ -33,9 +33,8 @@ export class Fanout {
     return [...this.workers.values()];
   }
 
-  /** The journal committed `records` events: count them for the governor, and look now. */
-  nudge(records = 1): void {
-    this.governor.committed(records);
+  /** The journal committed: look now. */
+  nudge(): void {
     for (const w of this.workers.values()) w.nudge();
   }
 
@@ -48,8 +47,8 @@ export class Fanout {
   }
 
   /** Applies a new configuration's targets. Serialised: two quick SIGHUPs apply in order. */
-  reconcile(next: Config): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.apply(next.targets));
+  reconcile(targets: readonly TargetConfig[]): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.apply(targets));
     return this.reconciling;
   }
 

@@ -36,8 +36,8 @@ export const LINES_PER_SCAN = 1024;
 export const POLL_MS = 50;
 /** The cursor is saved this often while it moves (README: "saved every 250 ms while it moves"). */
 export const SAVE_EVERY_MS = 250;
-/** When the governor says no, look again this soon: the ingest burst it protects is measured in ms. */
-export const GOVERNOR_RETRY_MS = 10;
+/** When the ingest priority says no, look again this soon: its token bucket refills in ms. */
+export const PRIORITY_RETRY_MS = 10;
 /** A dead letter that could not be written (full disk, I/O error) is retried this much later. */
 export const DEAD_LETTER_RETRY_MS = 1000;
 /** After stop's grace ran out, attempts are aborted and given this long to come back. */

@@ -2,7 +2,7 @@
 // journal, start deliveries, set the next wake-up) on a poll, on a nudge from the journal, and when
 // an attempt settles, and holds the parts that do the work:
 //   journal-feed.ts    the journal into the per-room scheduler (scheduler.ts), with the filters;
-//   dispatcher.ts      sending, settling and dead-lettering, with the breaker and the governor;
+//   dispatcher.ts      sending, settling and dead-lettering, with the breaker and the ingest priority;
 //   cursor-keeper.ts   the saved cursor and pause, and the dead letters a redelivery resolved;
 //   worker-limits.ts   the numbers all of them run by.
 import type { Logger } from "pino";
@@ -12,7 +12,7 @@ import { CursorKeeper, cursorFile } from "./cursor-keeper.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
 import { publicUrl } from "./deliver.ts";
 import { Dispatcher, type DeliveryObserver, type LastError } from "./dispatcher.ts";
-import type { DeliveryGovernor } from "./governor.ts";
+import type { IngestPriority } from "./ingest-priority.ts";
 import { EventFilter, JournalFeed } from "./journal-feed.ts";
 import { RoomScheduler, type Limits } from "./scheduler.ts";
 import { LINES_PER_PUMP, MAX_REDELIVERY_BATCH, POLL_MS, schedulerLimits } from "./worker-limits.ts";
@@ -28,8 +28,8 @@ export interface WorkerDeps {
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
-  /** Shared by all targets: yields the event loop to the ingest during bursts. */
-  governor?: DeliveryGovernor;
+  /** Shared by all targets: cuts the delivery rate while the ingest thread waits for a core. */
+  priority?: Pick<IngestPriority, "take">;
   /** Memory bounds; the defaults suit production, tests shrink them to reach the edges. */
   limits?: Partial<Limits>;
   /** Told about every attempt's verdict (metrics); shared by all targets, so it takes the name. */
@@ -109,7 +109,7 @@ export class TargetWorker {
       fetch: deps.fetch ?? fetch,
       now: this.now,
       random: deps.random ?? Math.random,
-      governor: deps.governor,
+      priority: deps.priority,
       observer: deps.observer,
     };
     this.dispatcher = new Dispatcher(config, this.sched, this.dl, this.keeper, hooks, dispatchDeps);

@@ -3,6 +3,7 @@
 // that is a state rather than an event (sizes, lag, memory) is read when Prometheus scrapes.
 import type { IngestReport, IngestOutcome } from "../callback/ingest.ts";
 import { isKnownCommand } from "../callback/schemas.ts";
+import type { DeliveryCounts } from "../delivery/delivery-counts.ts";
 import type { DeliveryObserver, TargetState, TargetStatus } from "../delivery/worker.ts";
 import { dirUsage } from "./disk.ts";
 import type { Counter, CounterChild, Histogram, HistogramChild, Registry } from "./registry.ts";
@@ -31,6 +32,8 @@ export interface MetricSources {
   quarantineHeadSeq: () => number;
   journalWritable: () => boolean;
   targets: () => readonly TargetStatus[];
+  /** Deliveries/s the fan-out allows itself while the ingest waits for a core; Infinity: no cap. */
+  deliveryRateCap?: () => number;
 }
 
 /**
@@ -127,12 +130,17 @@ export class RoomhookMetrics {
     const readProcess = processGauges(r, build.version, now);
     const readJournal = journalGauges(r);
     const readTargets = targetGauges(r);
+    const rateCap = r.gauge(
+      `${p}fanout_rate_cap`,
+      "Deliveries/s the fan-out allows itself while the ingest thread waits for a core; +Inf when uncapped.",
+    );
     r.onCollect(() => {
       readProcess();
       const s = this.sources;
       if (!s) return;
       readJournal(s);
       readTargets(s.targets(), (name) => this.target(name));
+      rateCap.set(s.deliveryRateCap?.() ?? Infinity);
     });
   }
 
@@ -180,19 +188,30 @@ export class RoomhookMetrics {
     return t;
   }
 
+  /** Counts from the fan-out thread (delivery-counts.ts), in batches. */
+  addDeliveryCounts(counts: DeliveryCounts): void {
+    for (const [name, c] of Object.entries(counts)) {
+      const t = this.target(name);
+      if (c.delivered) t.deliveries.inc(c.delivered);
+      if (c.deadLettered) t.deadLettered.inc(c.deadLettered);
+      for (const [cls, n] of Object.entries(c.failures)) this.failureSeries(t, name, cls).inc(n);
+    }
+  }
+
+  private failureSeries(t: TargetSeries, target: string, cls: string): CounterChild {
+    let c = t.failures.get(cls);
+    if (!c) {
+      c = this.failures.labels(target, cls);
+      t.failures.set(cls, c);
+    }
+    return c;
+  }
+
   /** The fan-out workers' observer. Counters live here, so they survive a target's restart on reload. */
   readonly delivery: DeliveryObserver = {
     delivered: (target) => this.target(target).deliveries.inc(),
-    failed: (target, status, error) => {
-      const t = this.target(target);
-      const cls = failureClass(status, error);
-      let c = t.failures.get(cls);
-      if (!c) {
-        c = this.failures.labels(target, cls);
-        t.failures.set(cls, c);
-      }
-      c.inc();
-    },
+    failed: (target, status, error) =>
+      this.failureSeries(this.target(target), target, failureClass(status, error)).inc(),
     deadLettered: (target) => this.target(target).deadLettered.inc(),
   };
 }

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import pino from "pino";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { Fanout } from "../../src/delivery/fanout.ts";
-import type { Config } from "../../src/config/schema.ts";
 import { envelopeHead } from "../../src/journal/line.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
 import { targetConfig } from "../support/target.ts";
@@ -51,7 +50,7 @@ describe("fan-out reconcile", () => {
     expect(fanout.minCursor()).toBe(5);
     const seen: number[] = [];
     let done = false;
-    const reconciled = fanout.reconcile({ targets: [targetConfig({ url, timeout_ms: 20_000 })] } as unknown as Config);
+    const reconciled = fanout.reconcile([targetConfig({ url, timeout_ms: 20_000 })]);
     void reconciled.then(() => (done = true));
     while (!done) {
       seen.push(fanout.minCursor());

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createApp } from "../../src/app.ts";
 import { createAdminApp } from "../../src/admin/app.ts";
+import { controlFanout } from "../../src/delivery/control.ts";
 import { Fanout } from "../../src/delivery/fanout.ts";
 import { Journal, journalDir, quarantineDir } from "../../src/journal/journal.ts";
 import { SegmentWriter } from "../../src/journal/writer.ts";
@@ -58,7 +59,7 @@ function fixture(file: Record<string, unknown> = {}) {
     targets: () => fanout.list().map((w) => w.status()),
   });
   const admin = createAdminApp(() => config, {
-    fanout,
+    fanout: controlFanout(fanout),
     journalDir: jdir,
     headSeq,
     metrics: metrics.registry,
