@@ -9,7 +9,7 @@ import { retryDelay } from "./backoff.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import type { CursorKeeper } from "./cursor-keeper.ts";
 import type { DeadLetterLog } from "./dead-letters.ts";
-import { attempt, type Attempt, type AttemptOptions } from "./deliver.ts";
+import { attempt, type Attempt, AttemptAborts, type AttemptOptions } from "./deliver.ts";
 import type { IngestPriority } from "./ingest-priority.ts";
 import { InFlight } from "./in-flight.ts";
 import type { QueuedEvent, Room, RoomScheduler } from "./scheduler.ts";
@@ -52,7 +52,6 @@ export class Dispatcher {
   lastError: LastError = null;
   /** Bumped by a replay: attempts started before it settle into nothing (their rooms are gone). */
   private gen = 0;
-  private readonly abort = new AbortController();
   private readonly opts: AttemptOptions;
   private readonly name: string;
 
@@ -73,7 +72,7 @@ export class Dispatcher {
       timeoutMs: config.timeout_ms,
       fetch: deps.fetch,
       now: deps.now,
-      stop: this.abort.signal,
+      aborts: new AttemptAborts(config.timeout_ms),
     };
   }
 
@@ -104,7 +103,7 @@ export class Dispatcher {
     if (this.inFlight.count === 0) return;
     await this.inFlight.waitDrained(graceMs);
     if (this.inFlight.count === 0) return;
-    this.abort.abort();
+    this.opts.aborts.stopAll();
     await this.inFlight.waitDrained(ABORT_GRACE_MS);
   }
 

@@ -49,8 +49,9 @@ function start(setup: ThreadSetup): Running {
   const slots = SharedSlots.attach(setup.slots);
   const logger = createLogger(setup.logLevel);
   const counts = new CountingObserver();
-  const priority = new IngestPriority(slots);
-  const fanout = new Fanout(setup.targets, {
+  let fanout: Fanout | null = null; // the priority reads its width once it exists
+  const priority = new IngestPriority(slots, () => fanout?.size ?? 0);
+  fanout = new Fanout(setup.targets, {
     dataDir: setup.dataDir,
     journalDir: setup.journalDir,
     headSeq: () => slots.headSeq,

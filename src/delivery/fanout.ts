@@ -29,6 +29,11 @@ export class Fanout {
     return this.workers.get(name);
   }
 
+  /** How many targets run (the fan-out's width: deliveries per event, at most). */
+  get size(): number {
+    return this.workers.size;
+  }
+
   list(): TargetWorker[] {
     return [...this.workers.values()];
   }

@@ -23,6 +23,8 @@ export const LOW_STALL_US = 2000;
 export const MIN_RPS = 200;
 /** Above this the cap no longer binds and is dropped. */
 export const UNCAPPED_RPS = 100_000;
+/** Deliveries are never capped below this many times the ingest's pace (see IngestPriority). */
+export const PACE_MARGIN = 1.25;
 const DECREASE = 0.7;
 const INCREASE = 1.25;
 
@@ -83,18 +85,29 @@ export class StallMonitor {
   }
 }
 
-/** The fan-out thread: may one more delivery start now? Shared by all targets. */
+/** What the fan-out thread reads of the ingest (SharedSlots). */
+export interface IngestSignals {
+  readonly ingestStallUs: number;
+  readonly headSeq: number;
+}
+
+/**
+ * The fan-out thread: may one more delivery start now? Shared by all targets. The cap never goes
+ * below the pace of the ingest (events committed per second × `width`, the targets, × PACE_MARGIN):
+ * the rule may slow a backlog's catch-up while callbacks arrive, never let the lag grow by itself.
+ */
 export class IngestPriority {
   private cap = Infinity;
   private tokens = 0;
   private refilledAt = 0;
   private adjustedAt: number;
   private started = 0;
-
   private headAtAdjust: number;
+  private lastCommitRate = 0;
 
   constructor(
-    private readonly ingest: { readonly ingestStallUs: number; readonly headSeq: number },
+    private readonly ingest: IngestSignals,
+    private readonly width: () => number,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.adjustedAt = this.now();
@@ -126,22 +139,25 @@ export class IngestPriority {
   }
 
   private adjust(t: number): void {
-    const rate = (this.started * 1000) / (t - this.adjustedAt);
+    const elapsed = t - this.adjustedAt;
+    const rate = (this.started * 1000) / elapsed;
+    const head = this.ingest.headSeq;
+    const commitRate = ((head - this.headAtAdjust) * 1000) / elapsed;
+    const pace = Math.max(commitRate, this.lastCommitRate) * this.width() * PACE_MARGIN;
     this.adjustedAt = t;
     this.started = 0;
-    const head = this.ingest.headSeq;
-    const ingesting = head !== this.headAtAdjust;
     this.headAtAdjust = head;
+    this.lastCommitRate = commitRate;
     const stall = this.ingest.ingestStallUs;
-    if (!ingesting) {
-      this.cap = Infinity;
+    if (commitRate === 0) {
+      this.cap = Infinity; // no callback arriving: no ack to protect
     } else if (stall > HIGH_STALL_US) {
-      const from = this.cap === Infinity ? rate : Math.min(this.cap, Math.max(rate, MIN_RPS));
-      this.cap = Math.max(MIN_RPS, from * DECREASE);
+      const from = this.cap === Infinity ? rate : Math.min(this.cap, rate);
+      this.cap = Math.max(MIN_RPS, pace, from * DECREASE);
       this.tokens = Math.min(this.tokens, this.burst());
       this.refilledAt = t;
     } else if (stall < LOW_STALL_US && this.cap !== Infinity) {
-      this.cap *= INCREASE;
+      this.cap = Math.max(pace, this.cap * INCREASE);
       if (this.cap >= UNCAPPED_RPS) this.cap = Infinity;
     }
   }

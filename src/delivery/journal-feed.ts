@@ -27,6 +27,11 @@ export class EventFilter {
   }
 }
 
+/** Free slots the scheduler needs before the main reader reads on (a quarter of it, at most a scan). */
+function readBatch(maxEvents: number): number {
+  return Math.min(LINES_PER_SCAN, Math.floor(maxEvents / 4));
+}
+
 export interface FeedDeps {
   target: string;
   journalDir: string;
@@ -79,6 +84,9 @@ export class JournalFeed {
     const head = this.deps.headSeq();
     while (budget > 0 && this.seq < head) {
       if (this.sched.full && this.sched.shed() === 0) break;
+      // Behind a backlog every settled delivery frees one slot; reading for each of them would
+      // read a whole chunk of the journal for one line. Read once a batch's worth is free.
+      if (this.sched.events > this.sched.limits.maxEvents - readBatch(this.sched.limits.maxEvents)) break;
       const r = this.reader.scan(head, Math.min(budget, LINES_PER_SCAN), (text, seq, pos) => {
         if (this.sched.full) return false;
         const ev = this.toEvent(text, pos);
