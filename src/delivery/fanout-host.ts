@@ -96,6 +96,7 @@ export class FanoutHost implements FanoutControl {
 
   private closed(w: Worker): void {
     if (w !== this.worker) return;
+    this.worker = null; // calls fail at once until it is back
     const err = new Error("the fan-out thread stopped");
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
