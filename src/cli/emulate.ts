@@ -40,7 +40,7 @@ Its own endpoints:
   GET  /emulator/rooms?status=active|destroyed|all, /emulator/rooms/ID   its room state
   GET  /emulator/status                     callback configuration, counts, the scenario's progress
 
-Scenarios (seeded: the same seed gives the same operations):
+Scenarios (seeded: the same seed gives the same operations; a scenario waits while no callback is configured):
   --scenario NAME        meeting (people drift in and out, some speak from seats) or classroom
                          (a teacher, students in bursts, seats picked and freed)
   --rooms N              rooms alive at a time (default 10); a destroyed room is replaced

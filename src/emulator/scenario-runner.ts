@@ -1,7 +1,8 @@
 // Runs a scenario at a rate (callbacks per second) until its duration or event count is reached.
 // It never runs far ahead of the receiver: while more than a second's worth of callbacks (at least
 // 1000) wait to be sent, it waits too, so a slow receiver slows the scenario instead of growing a
-// queue without bound.
+// queue without bound. It also waits while no callback is configured (so a demo started before
+// `tencent set-callback` loses no room's creation): its clock runs only while one is.
 import type { Emulator } from "./emulator.ts";
 import type { ScenarioName } from "./profiles.ts";
 import { ScenarioDriver } from "./scenario.ts";
@@ -33,8 +34,8 @@ export class ScenarioRunner {
   private events = 0;
   private running = false;
   private stopped = false;
-  private startedAt = 0;
-  private endedAt: number | null = null;
+  /** Time run with a callback configured: the scenario's own clock. */
+  private activeMs = 0;
   readonly finished: Promise<ScenarioStatus>;
   private resolveFinished!: (s: ScenarioStatus) => void;
 
@@ -48,7 +49,6 @@ export class ScenarioRunner {
 
   start(): void {
     this.running = true;
-    this.startedAt = performance.now();
     void this.loop();
   }
 
@@ -68,8 +68,13 @@ export class ScenarioRunner {
   private async loop(): Promise<void> {
     const o = this.options;
     const backlog = Math.max(1000, o.rate);
+    let elapsed = 0;
+    let last = performance.now();
     for (;;) {
-      const elapsed = performance.now() - this.startedAt;
+      const now = performance.now();
+      if (this.em.callback) elapsed += now - last;
+      last = now;
+      this.activeMs = elapsed;
       if (this.done(elapsed)) break;
       const due = (o.rate * elapsed) / 1000;
       while (this.events < due && this.em.sender.stats().pending < backlog && !this.done(elapsed)) {
@@ -79,19 +84,17 @@ export class ScenarioRunner {
       await Bun.sleep(TICK_MS);
     }
     this.running = false;
-    this.endedAt = performance.now();
     this.resolveFinished(this.status());
   }
 
   status(): ScenarioStatus {
-    const end = this.endedAt ?? performance.now();
     return {
       name: this.options.name,
       seed: this.options.seed,
       running: this.running,
       steps: this.steps,
       events: this.events,
-      elapsedMs: this.startedAt ? Math.round(end - this.startedAt) : 0,
+      elapsedMs: Math.round(this.activeMs),
     };
   }
 }
