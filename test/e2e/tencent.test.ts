@@ -86,6 +86,11 @@ describe("roomhook tencent against the emulator", () => {
     expect((await tencent("get-callback", [])).code).toBe(2); // no key anywhere
     expect((await runCli(["tencent", "frobnicate"])).code).toBe(2);
     expect((await runCli(["emulate", "--help"])).code).toBe(0);
+    expect((await runCli(["emulate", "--sdk-app-id", String(APP), "--scenario", "party"])).code).toBe(2);
+    expect((await runCli(["emulate", "--sdk-app-id", String(APP), "--rate", "5"])).code).toBe(2); // no --scenario
+    const noKey = await runCli(["emulate", "--sdk-app-id", String(APP), "--secret-key-file", "/nonexistent/key"]);
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain("/nonexistent/key");
     const down = await runCli([
       "tencent",
       "get-callback",
@@ -99,6 +104,8 @@ describe("roomhook tencent against the emulator", () => {
     ]);
     expect(down.code).toBe(1);
     expect(down.stderr).not.toContain(EMU_KEY);
+    // The emulator never logs the key either.
+    expect(JSON.stringify(em.logs)).not.toContain(EMU_KEY);
   });
 });
 
