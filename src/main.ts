@@ -2,10 +2,12 @@
 // Entry point: picks the command, maps errors to exit codes (0 ok, 1 failure, 2 usage).
 import { UsageError } from "./cli/args.ts";
 import { checkConfigCommand } from "./cli/check-config.ts";
+import { emulateCommand } from "./cli/emulate.ts";
 import { sendCommand } from "./cli/send.ts";
 import { replayCommand } from "./cli/replay.ts";
 import { serve } from "./cli/serve.ts";
 import { tailCommand } from "./cli/tail.ts";
+import { tencentCommand } from "./cli/tencent.ts";
 import { verifyCommand } from "./cli/verify.ts";
 import { VERSION } from "./version.ts";
 
@@ -21,6 +23,12 @@ Usage:
                                              send one callback exactly as Tencent would
   roomhook replay --target NAME (--from-seq N | --from-time ISO) [--data-dir DIR]
                                              move a target's cursor back (service stopped)
+  roomhook tencent get-callback|set-callback|update-callback|delete-callback --sdk-app-id N
+           --identifier ADMIN (--secret-key-file F | $ROOMHOOK_SECRET_KEY) [--url URL] [--commands LIST|all]
+           [--region R | --endpoint URL]     the app's callback configuration at Tencent
+  roomhook emulate --sdk-app-id N [--listen HOST:PORT] [--secret-key-file F] [--callback-url URL]
+           [--scenario meeting|classroom --rooms N --rate R --duration D --seed S]
+                                             an offline stand-in for Tencent's Conference backend
   roomhook --version | --help                every command also takes --help
 
 Exit codes: 0 success, 1 failure or invalid input, 2 usage error.`;
@@ -34,6 +42,8 @@ const COMMANDS: Record<string, Command> = {
   tail: (a, e) => tailCommand(a, e),
   send: (a) => sendCommand(a),
   replay: replayCommand,
+  tencent: tencentCommand,
+  emulate: emulateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

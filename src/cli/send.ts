@@ -2,9 +2,11 @@
 // given). Without --body it posts the command's documented example with a fresh EventTime.
 import { readFileSync } from "node:fs";
 import { EXAMPLES } from "../callback/examples.ts";
-import { computeSign } from "../callback/sign.ts";
+import { callbackUrl } from "../callback/outgoing.ts";
 import { canonicalCommand, isKnownCommand } from "../callback/schemas.ts";
 import { nonNegativeInt, commandFlags, str, UsageError } from "./args.ts";
+
+export { callbackUrl };
 
 export const SEND_HELP = `roomhook send: send one callback exactly as Tencent's Conference backend would.
 
@@ -38,23 +40,6 @@ export function exampleBody(command: string, now: number): string {
   return EXAMPLES[canonical]
     .replace(/"EventTime":\d+/, `"EventTime":${now}`)
     .replace(/"CallbackCommand":"[^"]*"/, `"CallbackCommand":${JSON.stringify(command)}`);
-}
-
-export function callbackUrl(
-  base: string,
-  p: { sdkAppId: string; command: string; clientIp: string; optPlatform: string; token?: string; requestTime: number },
-): string {
-  const u = new URL(base);
-  u.searchParams.set("SdkAppid", p.sdkAppId);
-  u.searchParams.set("CallbackCommand", p.command);
-  u.searchParams.set("contenttype", "json");
-  u.searchParams.set("ClientIP", p.clientIp);
-  u.searchParams.set("OptPlatform", p.optPlatform);
-  if (p.token !== undefined) {
-    u.searchParams.set("Sign", computeSign(p.token, p.requestTime));
-    u.searchParams.set("RequestTime", String(p.requestTime));
-  }
-  return u.toString();
 }
 
 export async function sendCommand(argv: string[]): Promise<number> {

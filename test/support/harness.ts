@@ -13,3 +13,4 @@ export * from "./harness/random.ts";
 export * from "./harness/lines.ts";
 export * from "./harness/socket-activation.ts";
 export * from "./harness/tls.ts";
+export * from "./harness/emulator.ts";
