@@ -3,6 +3,7 @@
 
 export interface Sample {
   t: number; // s since the load started
+  cap: number; // roomhook_fanout_rate_cap (deliveries/s; Infinity: no cut for the ingest)
   head: number; // journal head seq
   lag: number; // the larger of the targets' lags (0 with no target)
   delivered: number; // deliveries so far, all targets together
@@ -83,6 +84,12 @@ function each(r: Run): string {
   return s.each.map((x, i) => `t${i + 1} ${n0(x.delivered / s.t)}`).join(" / ");
 }
 
+/** The lowest rate cap sampled during the load, and in how many 1-s samples there was one. */
+function capped(r: Run): string {
+  const caps = r.samples.map((x) => x.cap).filter((c) => Number.isFinite(c));
+  return caps.length ? `${n0(Math.min(...caps))}/s (${caps.length} of ${r.samples.length})` : "none";
+}
+
 function row(r: Run): string {
   const l = r.load;
   const j = judge(r);
@@ -106,6 +113,7 @@ function row(r: Run): string {
     r.mode === "none" ? "-" : `${n0(j.growth)}`,
     drain,
     r.mode === "none" ? "-" : `${n0(j.deliveriesPerS)} (${each(r)})`,
+    r.mode === "none" ? "-" : capped(r),
     r.mode === "none" ? "-" : j.bounded ? "yes" : "**no**",
     `${checks} |`,
   ].join(" | ");
@@ -154,8 +162,8 @@ export function report(runs: Run[], m: Meta): string {
     "",
     `${m.env}. Load: scripts/soak/load.ts, open model, ${m.connections} connections, ${m.duration} s per run; fsync durability; one roomhook at a time, fresh data dir each run; lag sampled every 1 s during the load, every 0.25 s after it (DRAIN_MAX ${m.drainMax} s).`,
     "",
-    "| rate/s | mode | achieved/s | ingest p50 / p99 ms | max lag (events, s of traffic) | lag at end of load (max; per target) | lag growth over last third | drain | deliveries/s during load (per target) | bounded | checks |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| rate/s | mode | achieved/s | ingest p50 / p99 ms | max lag (events, s of traffic) | lag at end of load (max; per target) | lag growth over last third | drain | deliveries/s during load (per target) | lowest rate cap (s capped) | bounded | checks |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...runs.map(row),
     "",
     `p99(two targets) / p99(no target): ${rs.map((x) => `${n0(x.rate)}/s **${x.ratio.toFixed(2)}x**`).join(", ")}`,

@@ -10,7 +10,8 @@
 //   none         no target
 //   two-targets  two healthy targets (max_in_flight 64), each on its own
 //                scripts/bench/constant-server.ts sink (answers 2xx at once)
-// GET /v1/targets is sampled every second during the load (lag = journal head - target cursor),
+// GET /v1/targets (and the fan-out's rate cap from /metrics) is sampled every second during the
+// load (lag = journal head - target cursor),
 // then every 0.25 s after it until every target's lag is 0 or DRAIN_MAX s have passed (the drain
 // time). Then SIGTERM: exit status 0 and journal lines >= callbacks acknowledged are checked.
 //
@@ -73,10 +74,19 @@ function startSink(maxS: number): { proc: Subprocess; url: string } {
   return { proc, url: `http://127.0.0.1:${port}/hook` };
 }
 
+/** roomhook_fanout_rate_cap from /metrics: the fan-out's own cut for the ingest (Infinity: none). */
+async function rateCap(admin: string): Promise<number> {
+  const text = await (await fetch(`${admin}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+  const v = /^roomhook_fanout_rate_cap (\S+)$/m.exec(text)?.[1];
+  return v === undefined || v === "+Inf" ? Infinity : Number(v);
+}
+
 async function sample(admin: string, t0: number): Promise<Sample> {
   const r = await fetch(`${admin}/v1/targets`, { signal: AbortSignal.timeout(2000) });
   const j = (await r.json()) as { headSeq: number; targets: { lag: number; delivered: number }[] };
+  const cap = j.targets.length ? await rateCap(admin) : Infinity;
   return {
+    cap,
     t: (performance.now() - t0) / 1000,
     head: j.headSeq,
     lag: Math.max(0, ...j.targets.map((x) => x.lag)),
