@@ -161,6 +161,7 @@ export class RoomhookService {
       onCounts: (c) => deps.metrics.addDeliveryCounts(c),
     });
     this.fanout = fanout;
+    fanout.committed(headSeq()); // callbacks acknowledged while the thread was starting
     deps.metrics.watch({
       journalDir: jdir,
       quarantineDir: qdir,
