@@ -11,49 +11,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pino from "pino";
+import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
 import { Fanout } from "../../src/delivery/fanout.ts";
-import { envelopeHead } from "../../src/journal/line.ts";
-import { SegmentWriter } from "../../src/journal/writer.ts";
 import { freePort } from "../../test/support/harness.ts";
 import { targetConfig } from "../../test/support/target.ts";
+import { writeBacklog } from "./backlog.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const EVENTS = Number(process.env.EVENTS ?? 50_000);
 const ROOMS = Number(process.env.ROOMS ?? 1000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const APP = 1400000000;
-
-async function writeJournal(dir: string): Promise<void> {
-  const writer = new SegmentWriter({ dir, durability: "write", segmentBytes: 128 << 20 }).open();
-  for (let i = 0; i < EVENTS; i += 5000) {
-    const batch = [];
-    for (let j = i; j < Math.min(EVENTS, i + 5000); j++) {
-      const room = `rid-bench-${j % ROOMS}`;
-      const body = `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"u${j}","RoomId":"${room}","MemberCount":2,"Type":"Enter","MemberList_Account":["u${j}"],"EventTime":${1700000000000 + j}}`;
-      const head = envelopeHead({
-        id: j.toString(16).padStart(32, "0"),
-        type: "Room.CallbackAfterMemberEnter",
-        sdkAppId: APP,
-        roomId: room,
-        eventTime: 1700000000000 + j,
-        receivedAt: new Date().toISOString(),
-        clientIp: "127.0.0.1",
-        optPlatform: "Web",
-      });
-      batch.push(writer.append(head, body));
-    }
-    await Promise.all(batch);
-  }
-  await writer.close();
-}
 
 async function round(work: string, url: string, n: number): Promise<{ usPerDelivery: number; rate: number }> {
   const dataDir = join(work, `r${n}`);
   const journalDir = join(dataDir, "journal");
-  await writeJournal(journalDir);
+  await writeBacklog(journalDir, EVENTS, ROOMS);
   const logger = pino({ level: "silent" });
   // A new target starts at the head; cursor 0 makes it deliver the whole journal.
-  const { saveCursorSync } = await import("../../src/delivery/cursor-store.ts");
   saveCursorSync(dataDir, "t", { seq: 0, paused: null });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -13,9 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
-import { envelopeHead } from "../../src/journal/line.ts";
-import { SegmentWriter } from "../../src/journal/writer.ts";
 import { freePort } from "../../test/support/harness.ts";
+import { BENCH_APP as APP, writeBacklog } from "./backlog.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = process.env.ROOMHOOK ?? join(ROOT, "dist/roomhook");
@@ -25,7 +24,6 @@ const DURATION = Number(process.env.DURATION ?? 8);
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 64);
 const SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const APP = 1400000000;
 
 const work = mkdtempSync(join(tmpdir(), "roomhook-bench-fanout-"));
 const children = new Set<Subprocess>();
@@ -94,36 +92,8 @@ async function targets(admin: string) {
 // ------------------------------------------------------------------ 1. deliveries per second
 async function deliveries(): Promise<{ rate: number; events: number; seconds: number }> {
   const dataDir = join(work, "deliver");
-  const writer = new SegmentWriter({
-    dir: join(dataDir, "journal"),
-    durability: "write",
-    segmentBytes: 128 << 20,
-  }).open();
   log(`writing ${EVENTS} events over ${ROOMS} rooms`);
-  for (let i = 0; i < EVENTS; i += 5000) {
-    const batch = [];
-    for (let j = i; j < Math.min(EVENTS, i + 5000); j++) {
-      const room = `rid-bench-${j % ROOMS}`;
-      const body = `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"u${j}","RoomId":"${room}","MemberCount":2,"Type":"Enter","MemberList_Account":["u${j}"],"EventTime":${1700000000000 + j}}`;
-      batch.push(
-        writer.append(
-          envelopeHead({
-            id: j.toString(16).padStart(32, "0"),
-            type: "Room.CallbackAfterMemberEnter",
-            sdkAppId: APP,
-            roomId: room,
-            eventTime: 1700000000000 + j,
-            receivedAt: new Date().toISOString(),
-            clientIp: "127.0.0.1",
-            optPlatform: "Web",
-          }),
-          body,
-        ),
-      );
-    }
-    await Promise.all(batch);
-  }
-  await writer.close();
+  await writeBacklog(join(dataDir, "journal"), EVENTS, ROOMS);
   saveCursorSync(dataDir, "sink", { seq: 0, paused: null });
   const s = sink();
   await waitHttp(s.url);

@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import type { FiredCallback } from "../../../src/emulator/callbacks.ts";
 import { oracleUserSig } from "../usersig-oracle.ts";
 import { APP } from "./config.ts";
 import { streamLines } from "./lines.ts";
@@ -113,17 +114,8 @@ export class EmulatorProcess {
   }
 }
 
-export interface EmulatedCallback {
-  n: number;
-  command: string;
-  roomId: string;
-  url: string;
-  optPlatform: string;
-  body: Record<string, unknown>;
-  status: number | null;
-  answer: string | null;
-  acknowledged: boolean;
-}
+/** What GET /emulator/callbacks lists: the emulator's own record of a callback it fired. */
+export type EmulatedCallback = FiredCallback;
 
 /** Starts `roomhook emulate` on a free loopback port and waits until it listens. */
 export async function startEmulator(args: string[] = [], env: Record<string, string> = {}): Promise<EmulatorProcess> {
