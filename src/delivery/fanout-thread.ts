@@ -42,6 +42,7 @@ function reply(id: number, value?: unknown, error?: string): void {
 /** What the ingest thread reads without asking: the lowest cursor (retention) and the rate cap. */
 function publish(r: Running): void {
   r.slots.minCursor = r.fanout.minCursor();
+  r.priority.refresh();
   r.slots.deliveryRateCap = r.priority.rateCap;
 }
 

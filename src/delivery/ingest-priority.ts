@@ -119,6 +119,12 @@ export class IngestPriority {
     return this.cap;
   }
 
+  /** Re-decides the cap when it is due, also while nothing asks to deliver (the cap is published). */
+  refresh(): void {
+    const t = this.now();
+    if (t - this.adjustedAt >= ADJUST_EVERY_MS) this.adjust(t);
+  }
+
   take(): boolean {
     const t = this.now();
     if (t - this.adjustedAt >= ADJUST_EVERY_MS) this.adjust(t);

@@ -90,6 +90,16 @@ describe("IngestPriority", () => {
     run(ADJUST_EVERY_MS * 2, 2000, 0);
     expect(p.rateCap).toBe(Infinity);
   });
+
+  test("refresh() drops the cap after the ingest stops even when nothing asks to deliver", () => {
+    const { s, p, run } = rig(1);
+    s.ingestStallUs = HIGH_STALL_US * 2;
+    run(2000, 20_000, 500);
+    expect(p.rateCap).toBeLessThan(Infinity);
+    s.now += ADJUST_EVERY_MS;
+    p.refresh();
+    expect(p.rateCap).toBe(Infinity);
+  });
 });
 
 describe("StallMonitor", () => {

@@ -148,7 +148,8 @@ describe("metrics and journal queries on the admin listener", () => {
     expect(e.get("roomhook_target_state", { target: "good", state: "running" })).toBe(1);
     expect(e.sum("roomhook_target_state", { target: "strict" })).toBe(1);
     expect(e.get("roomhook_target_cursor_seq", { target: "good" })).toBe(3);
-    expect(e.get("roomhook_fanout_rate_cap")).toBe(Infinity); // a trickle of callbacks holds nothing back
+    // With no callback arriving there is no ack to protect: whatever cut a busy machine caused is gone.
+    await until("no rate cap", async () => (await scrape(rh)).get("roomhook_fanout_rate_cap") === Infinity);
 
     expect(e.get("roomhook_process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
     expect(e.get("roomhook_process_heap_used_bytes")).toBeGreaterThan(0);
