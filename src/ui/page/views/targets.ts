@@ -22,7 +22,7 @@ const path = (name: string) => encodeURIComponent(name);
 
 function lastError(t: TargetStatus): string {
   const e = t.lastError;
-  return e ? `${e.status ?? "no answer"}: ${e.message} (seq ${e.seq}, ${f.time(e.at)})` : "–";
+  return e ? `${e.message} (seq ${e.seq}, ${f.time(e.at)})` : "–";
 }
 
 function targetRows(
@@ -48,8 +48,10 @@ function targetRows(
     },
     (tr, t) => {
       const cells = tr.cells;
+      // Actions come second, so on a phone they are on screen without scrolling the table.
       const text = [
         t.name,
+        null,
         t.state + (t.paused ? ` (${t.paused.reason})` : ""),
         `${f.int(t.cursor)} / ${f.int(t.headSeq)}`,
         f.int(t.lag),
@@ -60,12 +62,13 @@ function targetRows(
         lastError(t),
       ];
       text.forEach((v, i) => {
-        if (cells[i]!.textContent !== v) cells[i]!.textContent = v;
+        if (v !== null && cells[i]!.textContent !== v) cells[i]!.textContent = v;
       });
-      cells[1]!.className = `state ${t.state}`;
+      cells[2]!.className = `state ${t.state}`;
       const verb = t.state === "paused" ? "resume" : "pause";
       const label = verb === "pause" ? "Pause" : "Resume";
-      const actions = cells[9]!;
+      const actions = cells[1]!;
+      actions.className = "actions";
       const current = actions.querySelector<HTMLButtonElement>("button.toggle");
       if (current?.textContent === label) return;
       const hadFocus = current !== null && document.activeElement === current;
@@ -102,7 +105,7 @@ function deadLetters(ctx: ViewContext, panel: HTMLElement, name: string, refresh
           d.type,
           d.roomId ?? "–",
           String(d.attempts),
-          `${d.status ?? "no answer"}: ${d.lastError}`,
+          d.lastError,
           f.time(d.deadAt),
           h("button", { type: "button", onclick: () => redeliver([d.id]) }, "Redeliver"),
         ),
@@ -114,7 +117,8 @@ function deadLetters(ctx: ViewContext, panel: HTMLElement, name: string, refresh
   });
 }
 
-function replayForm(ctx: ViewContext, names: () => string[], refresh: () => void): HTMLElement {
+/** The replay form, and the function that keeps its list of targets current. */
+function replayForm(ctx: ViewContext, refresh: () => void): { form: HTMLElement; setNames: (n: string[]) => void } {
   const select = h("select", { id: "replay-target", required: true });
   const seq = h("input", { id: "replay-seq", type: "number", min: 1, inputmode: "numeric" });
   const when = h("input", { id: "replay-time", type: "datetime-local", step: 1 });
@@ -137,10 +141,13 @@ function replayForm(ctx: ViewContext, names: () => string[], refresh: () => void
     h("button", { type: "submit" }, "Replay"),
     result,
   );
-  form.addEventListener("focusin", () => {
+  let shown = "";
+  const setNames = (names: string[]) => {
+    if (names.join("\n") === shown) return;
+    shown = names.join("\n");
     const keep = select.value;
-    replace(select, ...names().map((n) => h("option", { value: n, selected: n === keep }, n)));
-  });
+    replace(select, ...names.map((n) => h("option", { value: n, selected: n === keep }, n)));
+  };
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = seq.value
@@ -160,12 +167,13 @@ function replayForm(ctx: ViewContext, names: () => string[], refresh: () => void
       result.textContent = err instanceof Error ? err.message : String(err);
     }
   });
-  return form;
+  return { form, setNames };
 }
 
 export const targetsView: View = (root, ctx) => {
   const t = table("Targets", [
     "Target",
+    "Actions",
     "State",
     "Cursor / head",
     "Lag",
@@ -174,11 +182,9 @@ export const targetsView: View = (root, ctx) => {
     "Failed attempts",
     "Dead letters",
     "Last error",
-    "Actions",
   ]);
   const panel = h("section", { class: "dead-letters", "aria-live": "polite" });
   const empty = h("p", { hidden: true }, "No targets are configured.");
-  let names: string[] = [];
   let openName: string | null = null;
   // The dead letters are read again only when their count moves, so a focused button stays put.
   let shownCount = -1;
@@ -189,20 +195,11 @@ export const targetsView: View = (root, ctx) => {
     void deadLetters(ctx, panel, name, () => refreshNow()).catch(ctx.report);
   };
   const rows = targetRows(t.body, ctx, open, () => refreshNow());
-  root.append(
-    h("h1", {}, "Targets"),
-    t.wrap,
-    empty,
-    panel,
-    replayForm(
-      ctx,
-      () => names,
-      () => refreshNow(),
-    ),
-  );
+  const replay = replayForm(ctx, () => refreshNow());
+  root.append(h("h1", {}, "Targets"), t.wrap, empty, panel, replay.form);
   const tick = async () => {
     const list = await ctx.api.get<TargetList>("/v1/targets");
-    names = list.targets.map((x) => x.name);
+    replay.setNames(list.targets.map((x) => x.name));
     rows.set(list.targets, (x) => x.name);
     empty.hidden = list.targets.length > 0;
     const count = list.targets.find((x) => x.name === openName)?.deadLetters;
