@@ -39,6 +39,17 @@ function detail(ctx: ViewContext, d: RoomDetail, a: Attendance): (HTMLElement | 
         f.time(s.updatedAt),
       ),
     );
+  const sessions = table("Sessions", ["User", "Entered", "Left", "How", "Duration"]);
+  for (const x of a.sessions)
+    sessions.body.append(
+      row(
+        x.userId,
+        f.time(x.enteredAt),
+        x.leftAt === null ? "still there" : f.time(x.leftAt),
+        x.leaveType ?? "–",
+        f.duration(x.durationMs),
+      ),
+    );
   const totals = table("Time in the room", ["User", "Sessions", "Total"]);
   for (const t of a.totals) totals.body.append(row(t.userId, String(t.sessions), f.duration(t.durationMs)));
   const csv = h(
@@ -57,7 +68,9 @@ function detail(ctx: ViewContext, d: RoomDetail, a: Attendance): (HTMLElement | 
     members.wrap,
     seats.wrap,
     h("h3", {}, "Attendance"),
+    h("p", { class: "hint" }, "Each bar is a session: green while the user is still in the room, blue once they left."),
     a.sessions.length ? timeline(a, Date.now()) : h("p", {}, "No sessions."),
+    sessions.wrap,
     totals.wrap,
     csv,
   ];
