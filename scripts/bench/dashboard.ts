@@ -7,10 +7,11 @@
 //   open    Chromium with those two tabs; Chromium runs on the same 2-core machine, so this also
 //           pays for the browser's own rendering (an operator's browser runs elsewhere).
 // Same process, same sitting, rotated, because this machine's speed drifts; the report gives each
-// round's ratios and the medians. Loopback only; every child is bounded in time and stopped by pid.
+// round's ratios and the medians. Then, with no load, the CPU time roomhook spends per call of each
+// kind the page makes (from /proc/<pid>/stat, 200 calls each): the steadier measure of the cost. Loopback only; every child is bounded in time and stopped by pid.
 //
 // Env: DURATION=8 WARMUP=2 ROUNDS=4 CONNECTIONS=64 ROOMHOOK=dist/roomhook OUT=FILE (markdown)
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -48,7 +49,35 @@ async function wrk(url: string, secs: number): Promise<Run> {
   return { rps: Number(m[1]), p99: Number(m[2]) };
 }
 
-async function start(): Promise<{ proc: Subprocess; base: string; admin: string }> {
+/** CPU seconds (user + system) the process has used, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").slice(
+    readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2,
+  );
+  const v = f.split(" ");
+  return (Number(v[11]) + Number(v[12])) / 100;
+}
+
+const PAGE_CALLS: readonly [string, number][] = [
+  ["/v1/stats", 0.5],
+  ["/v1/events?from_seq=<head-49>&limit=200", 1],
+  ["/v1/quarantine?from_seq=1&limit=50", 0.2],
+];
+
+/** CPU ms roomhook spends per call of each kind the page makes, measured with no load. */
+async function idleCost(pid: number, admin: string): Promise<{ path: string; perSecond: number; ms: number }[]> {
+  const head = Number((await fetch(`${admin}/v1/events?limit=1&from_seq=999999999999999`)).headers.get("x-head-seq"));
+  const out = [];
+  for (const [path, perSecond] of PAGE_CALLS) {
+    const url = `${admin}${path.replace("<head-49>", String(Math.max(1, head - 49)))}`;
+    const c0 = cpuSeconds(pid);
+    for (let i = 0; i < 200; i++) await (await fetch(url)).arrayBuffer();
+    out.push({ path, perSecond, ms: ((cpuSeconds(pid) - c0) * 1000) / 200 });
+  }
+  return out;
+}
+
+async function start(): Promise<{ proc: Subprocess; pid: number; base: string; admin: string }> {
   const port = freePort();
   const adminPort = freePort();
   const cfg = join(work, "roomhook.toml");
@@ -68,7 +97,9 @@ async function start(): Promise<{ proc: Subprocess; base: string; admin: string 
     if (i > 200) throw new Error("roomhook did not start");
     await Bun.sleep(50);
   }
-  return { proc, base, admin: `http://127.0.0.1:${adminPort}` };
+  // The process under `timeout`: its only child.
+  const pid = Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim().split(" ")[0]);
+  return { proc, pid, base, admin: `http://127.0.0.1:${adminPort}` };
 }
 
 /** Opens the two polling tabs; resolves once both show their view. */
@@ -149,6 +180,7 @@ async function measure(mode: Mode, rh: { base: string; admin: string }): Promise
 async function main(): Promise<void> {
   const rh = await start();
   const rounds: Round[] = [];
+  let costs: Awaited<ReturnType<typeof idleCost>> = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order, so drift within a round does not favour one mode.
@@ -162,15 +194,16 @@ async function main(): Promise<void> {
       }
       rounds.push(r);
     }
+    costs = await idleCost(rh.pid, rh.admin);
   } finally {
     rh.proc.kill("SIGTERM");
     await rh.proc.exited;
     rmSync(work, { recursive: true, force: true });
   }
-  report(rounds);
+  report(rounds, costs);
 }
 
-function report(rounds: Round[]): void {
+function report(rounds: Round[], costs: Awaited<ReturnType<typeof idleCost>>): void {
   const n = (x: number) => Math.round(x).toLocaleString("en-US");
   const rows = rounds.map(
     (r, i) =>
@@ -186,6 +219,12 @@ function report(rounds: Round[]): void {
     "",
     `medians: closed ${n(med((r) => r.closed.rps))}, polled ${n(med((r) => r.polled.rps))}, open ${n(med((r) => r.open.rps))} req/s; ` +
       `polled / closed **${med((r) => r.polled.rps / r.closed.rps).toFixed(3)}**, open / closed **${med((r) => r.open.rps / r.closed.rps).toFixed(3)}**`,
+    "",
+    "| call the page makes | per second (two tabs) | roomhook CPU per call, no load |",
+    "|---|---|---|",
+    ...costs.map((c) => `| \`${c.path}\` | ${c.perSecond} | ${c.ms.toFixed(2)} ms |`),
+    "",
+    `an open dashboard: ${costs.reduce((a, c) => a + c.ms * c.perSecond, 0).toFixed(1)} ms of roomhook CPU per second`,
   ].join("\n");
   console.log(text);
   if (process.env.OUT) writeFileSync(process.env.OUT, `${text}\n`);

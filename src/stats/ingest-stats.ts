@@ -37,9 +37,9 @@ function latencyBucket(ms: number): number {
 }
 
 /** A percentile from bucket counts, interpolated inside its bucket; null when there is no sample. */
-export function percentileMs(buckets: readonly number[], p: number): number | null {
+export function percentileMs(buckets: ArrayLike<number>, p: number): number | null {
   let total = 0;
-  for (const n of buckets) total += n;
+  for (let i = 0; i < buckets.length; i++) total += buckets[i]!;
   if (total === 0) return null;
   const rank = p * total;
   let seen = 0;
@@ -103,14 +103,14 @@ export class IngestStatsRecorder {
     for (const col of Object.values(byStatus)) {
       for (let i = 0; i < n; i++) requests[i]! += col[i]!;
     }
-    const p50Ms: (number | null)[] = [];
-    const p99Ms: (number | null)[] = [];
-    for (let s = head - n + 1; s <= head; s++) {
-      const buckets = LATENCY_BOUNDS_MS.map((_, i) => this.latency.at(s, i)).concat(
-        this.latency.at(s, LATENCY_BOUNDS_MS.length),
-      );
-      p50Ms.push(percentileMs(buckets, 0.5));
-      p99Ms.push(percentileMs(buckets, 0.99));
+    const p50Ms: (number | null)[] = new Array(n);
+    const p99Ms: (number | null)[] = new Array(n);
+    const buckets = new Uint32Array(LATENCY_BOUNDS_MS.length + 1);
+    for (let i = 0; i < n; i++) {
+      const s = head - n + 1 + i;
+      for (let b = 0; b < buckets.length; b++) buckets[b] = this.latency.at(s, b);
+      p50Ms[i] = percentileMs(buckets, 0.5);
+      p99Ms[i] = percentileMs(buckets, 0.99);
     }
     return {
       seconds: n,
