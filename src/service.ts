@@ -19,6 +19,9 @@ import { SegmentWriter } from "./journal/writer.ts";
 import type { RoomhookMetrics } from "./metrics/roomhook.ts";
 import { parseListen, type ListenAddress } from "./net/address.ts";
 import { CallbackListener } from "./ops/listener.ts";
+import { IngestStatsRecorder } from "./stats/ingest-stats.ts";
+import { statsReader } from "./stats/stats.ts";
+import { dashboardRoutes } from "./ui/route.ts";
 import { removePidFile, writePidFile } from "./ops/pidfile.ts";
 import type { InheritedSocket } from "./ops/socket-activation.ts";
 
@@ -61,6 +64,8 @@ export class RoomhookService {
   private listener: CallbackListener | null = null;
   private retention: RetentionTask | null = null;
   private readonly app: RoomhookApp;
+  /** The dashboard's per-second ingest series (GET /v1/stats). */
+  private readonly ingestStats = new IngestStatsRecorder();
 
   private constructor(
     private config: Config,
@@ -68,7 +73,17 @@ export class RoomhookService {
     private readonly stores: Stores,
   ) {
     const { journal, quarantine } = stores;
-    this.app = createApp(config, { journal, quarantine, logger: deps.logger, onReport: deps.metrics.onReport });
+    const { onReport } = deps.metrics;
+    const { record } = this.ingestStats;
+    this.app = createApp(config, {
+      journal,
+      quarantine,
+      logger: deps.logger,
+      onReport: (r, ms) => {
+        onReport(r, ms);
+        record(r, ms);
+      },
+    });
   }
 
   /** Opens everything in order; on failure closes what was opened and throws a ServiceError. */
@@ -172,14 +187,24 @@ export class RoomhookService {
       deliveryRateCap: () => fanout.deliveryRateCap,
     });
     const adminListen = parseListen(config.admin.listen) as ListenAddress;
-    this.admin = createAdminApp(() => this.config, {
+    const stats = statsReader({
+      recorder: this.ingestStats,
+      dataDir: config.data_dir,
+      journalDir: jdir,
+      quarantineDir: qdir,
+      headSeq,
+      quarantineHeadSeq: quarantineHead,
+    });
+    const admin = createAdminApp(() => this.config, {
       fanout,
       journalDir: jdir,
       headSeq,
       metrics: deps.metrics.registry,
       beforeScrape: () => fanout.list(),
       quarantine: { dir: qdir, headSeq: quarantineHead },
-    }).listen({ hostname: adminListen.hostname, port: adminListen.port });
+    });
+    admin.use(dashboardRoutes(stats)); // mounts in place, behind the admin app's token check
+    this.admin = admin.listen({ hostname: adminListen.hostname, port: adminListen.port });
   }
 
   /** What the "roomhook listening" line reports. */

@@ -1,7 +1,8 @@
 // The admin listener (README "Dead letters, the admin API, replay" and "Metrics"): Prometheus
 // metrics, journal and quarantine queries, and the fan-out part: targets' status, pause / resume /
 // replay, dead letters listed and redelivered. Loopback by default; a bearer token when admin.token
-// is set (the config loader refuses a non-loopback listen without one).
+// is set (the config loader refuses a non-loopback listen without one), except for the dashboard's
+// page (/ui/), which holds no data: it asks for the token and calls the API with it.
 import { Elysia } from "elysia";
 import type { Config } from "../config/schema.ts";
 import type { FanoutControl } from "../delivery/control.ts";
@@ -10,6 +11,7 @@ import { eventsHandler } from "./events.ts";
 import { targetRoutes } from "./targets.ts";
 import { CONTENT_TYPE, type Registry } from "../metrics/registry.ts";
 import { jsonResponse } from "../http/json.ts";
+import { isUiPath } from "../ui/route.ts";
 
 export interface AdminDeps {
   fanout: FanoutControl;
@@ -34,7 +36,7 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
   return new Elysia({ name: "admin" })
     .onRequest(({ request }) => {
       const t = token();
-      if (t && !bearerMatches(request.headers.get("authorization"), t)) {
+      if (t && !isUiPath(request.url) && !bearerMatches(request.headers.get("authorization"), t)) {
         return jsonResponse(
           401,
           { error: "missing or wrong bearer token" },

@@ -1,10 +1,12 @@
 // Filtered reads of a segment directory for the admin API (GET /v1/events, /v1/quarantine), in
-// bounded memory. Two passes: the first scans from the segment holding `fromSeq` in chunks and
-// remembers only where the matching lines are (at most `limit` byte ranges), so the answer's
-// next seq is known before the body starts; the second streams those ranges as the client reads.
+// bounded memory. Two passes: the first scans in chunks from the segment holding `fromSeq`, from a
+// line just before it (found by bisection: seek.ts), and remembers only where the matching lines
+// are (at most `limit` byte ranges), so the answer's next seq is known before the body starts; the
+// second streams those ranges as the client reads.
 // Reads are async, so a long scan never holds up the callbacks on the same event loop.
 import { open, type FileHandle } from "node:fs/promises";
 import { listSegments, segmentIndexFor } from "./segments.ts";
+import { offsetBefore } from "./seek.ts";
 import { envelopeAt, headObjectAt, newEnvelopeSpans, seqAt, stringAt, stringIs } from "./line-codec.ts";
 
 export interface EventQuery {
@@ -61,7 +63,8 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
   const segs = listSegments(dir);
   let buf = Buffer.allocUnsafe(SCAN_CHUNK);
   const matches = envelopeFilter(q);
-  scan: for (let i = segs.length ? segmentIndexFor(segs, q.fromSeq) : 0; i < segs.length; i++) {
+  const first = segs.length ? segmentIndexFor(segs, q.fromSeq) : 0;
+  scan: for (let i = first; i < segs.length; i++) {
     const path = segs[i]!.path;
     let fh: FileHandle;
     try {
@@ -72,7 +75,7 @@ export async function queryJournal(dir: string, q: EventQuery): Promise<QueryRes
     }
     try {
       const size = (await fh.stat()).size;
-      let pos = 0;
+      let pos = i === first ? await offsetBefore(fh, size, q.fromSeq) : 0;
       while (pos < size) {
         const want = Math.min(buf.length, size - pos);
         const { bytesRead } = await fh.read(buf, 0, want, pos);
