@@ -84,7 +84,7 @@ export class Dispatcher {
   /** Starts deliveries of ready rooms' heads while a slot is free and nothing says no. */
   dispatch(now: number): void {
     while (this.inFlight.count < this.config.max_in_flight && !this.keeper.paused) {
-      if (this.deps.priority && !this.deps.priority.take()) {
+      if (this.deps.priority && !this.deps.priority.take(this.name)) {
         this.hooks.wakeAt(now, now + PRIORITY_RETRY_MS);
         break;
       }

@@ -4,6 +4,8 @@
 // commits from a nudge and reads the head from the shared slots, answers the host's calls through
 // controlFanout(), publishes the lowest cursor for retention, and batches the delivery counts for
 // the metrics. This module is the thread's main: its state lives in the one `thread` below.
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import type { Logger } from "pino";
 import { createLogger } from "../log.ts";
 import { controlFanout, type FanoutControl } from "./control.ts";
@@ -18,6 +20,36 @@ declare const self: Worker;
 
 /** Delivery counts are pushed at least this often (a scrape also fetches them with its reply). */
 export const COUNTS_EVERY_MS = 1000;
+/**
+ * How much nicer than the ingest thread this thread and Bun's HTTP client thread (which only the
+ * fan-out uses) run: when they and the ingest want the same core, the OS gives the ingest about
+ * three times their share (CFS weights 1024 vs 335); with a core to spare they run at full speed all
+ * the same. Relative, so a service started with `nice` keeps its own level. Linux's setpriority(2)
+ * on a thread id affects that thread only.
+ */
+export const FANOUT_NICER_BY = 5;
+
+/** Lowers this thread's priority; the HTTP client thread's once it exists (true when done). */
+function yieldToIngest(self: boolean, logger: Logger): boolean {
+  try {
+    // getPriority(0) is the calling thread's level: a new thread starts at its creator's (the ingest
+    // thread's), and once lowered this thread's level is the one the HTTP client thread gets.
+    const nice = Math.min(19, getPriority(0) + (self ? FANOUT_NICER_BY : 0));
+    if (self) setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), nice);
+    for (const tid of readdirSync("/proc/self/task")) {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, "latin1").trim() !== "HTTP Client") continue;
+      setPriority(Number(tid), nice);
+      return true;
+    }
+    return false;
+  } catch (e) {
+    logger.warn(
+      { err: (e as Error).message },
+      "fan-out: cannot lower its threads' priority; the ingest shares the CPU evenly",
+    );
+    return true;
+  }
+}
 
 interface Running {
   fanout: Fanout;
@@ -26,6 +58,8 @@ interface Running {
   slots: SharedSlots;
   counts: CountingObserver;
   logger: Logger;
+  /** Bun's HTTP client thread starts with the first delivery; it is lowered once found. */
+  httpThreadLowered: boolean;
   timers: ReturnType<typeof setInterval>[];
 }
 
@@ -49,6 +83,7 @@ function publish(r: Running): void {
 function start(setup: ThreadSetup): Running {
   const slots = SharedSlots.attach(setup.slots);
   const logger = createLogger(setup.logLevel);
+  const httpThreadLowered = yieldToIngest(true, logger);
   const counts = new CountingObserver();
   let fanout: Fanout | null = null; // the priority reads its width once it exists
   const priority = new IngestPriority(slots, () => fanout?.size ?? 0);
@@ -60,13 +95,23 @@ function start(setup: ThreadSetup): Running {
     observer: counts,
     priority,
   }).start();
-  const r: Running = { fanout, priority, control: controlFanout(fanout), slots, counts, logger, timers: [] };
+  const r: Running = {
+    fanout,
+    priority,
+    control: controlFanout(fanout),
+    slots,
+    counts,
+    logger,
+    httpThreadLowered,
+    timers: [],
+  };
   publish(r);
   r.timers.push(
     setInterval(() => publish(r), POLL_MS),
     setInterval(() => {
       const c = counts.take();
       if (c) post({ t: "counts", counts: c });
+      if (!r.httpThreadLowered && r.fanout.size > 0) r.httpThreadLowered = yieldToIngest(false, logger);
     }, COUNTS_EVERY_MS),
   );
   return r;

@@ -98,8 +98,8 @@ export interface IngestSignals {
  */
 export class IngestPriority {
   private cap = Infinity;
-  private tokens = 0;
-  private refilledAt = 0;
+  /** Each target's share of the cap: tokens refill at cap / width, up to 50 ms worth. */
+  private readonly buckets = new Map<string, { tokens: number; refilledAt: number }>();
   private adjustedAt: number;
   private started = 0;
   private headAtAdjust: number;
@@ -125,23 +125,29 @@ export class IngestPriority {
     if (t - this.adjustedAt >= ADJUST_EVERY_MS) this.adjust(t);
   }
 
-  take(): boolean {
+  /**
+   * May `target` start one more delivery now? While a cap is set each target draws on its own share
+   * of it (cap / width), so the first target to ask cannot take the whole of it.
+   */
+  take(target = ""): boolean {
     const t = this.now();
     if (t - this.adjustedAt >= ADJUST_EVERY_MS) this.adjust(t);
     if (this.cap === Infinity) {
       this.started++;
       return true;
     }
-    this.tokens = Math.min(this.burst(), this.tokens + ((t - this.refilledAt) * this.cap) / 1000);
-    this.refilledAt = t;
-    if (this.tokens < 1) return false;
-    this.tokens--;
+    let b = this.buckets.get(target);
+    if (!b) {
+      b = { tokens: 0, refilledAt: t };
+      this.buckets.set(target, b);
+    }
+    const rate = this.cap / Math.max(1, this.width());
+    b.tokens = Math.min(Math.max(1, rate / 20), b.tokens + ((t - b.refilledAt) * rate) / 1000);
+    b.refilledAt = t;
+    if (b.tokens < 1) return false;
+    b.tokens--;
     this.started++;
     return true;
-  }
-
-  private burst(): number {
-    return Math.max(1, this.cap / 20);
   }
 
   private adjust(t: number): void {
@@ -160,8 +166,6 @@ export class IngestPriority {
     } else if (stall > HIGH_STALL_US) {
       const from = this.cap === Infinity ? rate : Math.min(this.cap, rate);
       this.cap = Math.max(MIN_RPS, pace, from * DECREASE);
-      this.tokens = Math.min(this.tokens, this.burst());
-      this.refilledAt = t;
     } else if (stall < LOW_STALL_US && this.cap !== Infinity) {
       this.cap = Math.max(pace, this.cap * INCREASE);
       if (this.cap >= UNCAPPED_RPS) this.cap = Infinity;

@@ -24,14 +24,14 @@ function rig(width = 2) {
     () => width,
     () => s.now,
   );
-  /** Tries `attempts` starts spread over `ms`; returns how many were allowed. */
+  /** Tries `attempts` starts spread over `ms`, the targets t0..t(width-1) in turn; returns how many were allowed. */
   const run = (ms: number, attempts: number, commitsPerS: number) => {
     let ok = 0;
     const step = ms / attempts;
     for (let i = 0; i < attempts; i++) {
       s.now += step;
       s.headSeq += (commitsPerS * step) / 1000;
-      if (p.take()) ok++;
+      if (p.take(`t${i % width}`)) ok++;
     }
     return ok;
   };
@@ -62,6 +62,22 @@ describe("IngestPriority", () => {
     const allowed = run(1000, 20_000, 1000);
     expect(allowed).toBeGreaterThanOrEqual(pace * 0.9);
     expect(allowed).toBeLessThan(20_000 / 2);
+  });
+
+  test("under a cap each target gets its share, however much more often another one asks", () => {
+    const { s, p, run } = rig(2);
+    s.ingestStallUs = HIGH_STALL_US * 2;
+    run(3000, 60_000, 1000);
+    expect(p.rateCap).toBeLessThan(5000);
+    const got = { busy: 0, quiet: 0 };
+    for (let i = 0; i < 10_000; i++) {
+      s.now += 0.1; // 1 s: "busy" asks first and twice as often as "quiet"; both more than a share
+      s.headSeq += 0.1;
+      if (p.take("busy")) got.busy++;
+      if (i % 2 === 0 && p.take("quiet")) got.quiet++;
+    }
+    expect(got.quiet).toBeGreaterThan((p.rateCap / 2) * 0.8);
+    expect(got.busy).toBeLessThan((p.rateCap / 2) * 1.2);
   });
 
   test("the cut never goes below MIN_RPS, even when the ingest is slow", () => {
