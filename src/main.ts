@@ -5,6 +5,7 @@ import { checkConfigCommand } from "./cli/check-config.ts";
 import { emulateCommand } from "./cli/emulate.ts";
 import { sendCommand } from "./cli/send.ts";
 import { replayCommand } from "./cli/replay.ts";
+import { roomsCommand } from "./cli/rooms.ts";
 import { serve } from "./cli/serve.ts";
 import { tailCommand } from "./cli/tail.ts";
 import { tencentCommand } from "./cli/tencent.ts";
@@ -29,6 +30,8 @@ Usage:
   roomhook emulate --sdk-app-id N [--listen HOST:PORT] [--secret-key-file F] [--callback-url URL]
            [--scenario meeting|classroom --rooms N --rate R --duration D --seed S]
                                              an offline stand-in for Tencent's Conference backend
+  roomhook rooms [--data-dir DIR] [--status S] [--room ID [--attendance] [--csv]] [--rebuild]
+                                             room state (live rooms, members, seats, attendance)
   roomhook --version | --help                every command also takes --help
 
 Exit codes: 0 success, 1 failure or invalid input, 2 usage error.`;
@@ -44,6 +47,7 @@ const COMMANDS: Record<string, Command> = {
   replay: replayCommand,
   tencent: tencentCommand,
   emulate: emulateCommand,
+  rooms: roomsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -24,6 +24,10 @@ import { statsReader } from "./stats/stats.ts";
 import { dashboardRoutes } from "./ui/route.ts";
 import { removePidFile, writePidFile } from "./ops/pidfile.ts";
 import type { InheritedSocket } from "./ops/socket-activation.ts";
+import type { RoomsBackend } from "./rooms/backend.ts";
+import { roomsMetrics } from "./rooms/metrics.ts";
+import { ThreadedRooms } from "./rooms/threaded.ts";
+import { roomsRoutes } from "./rooms/api.ts";
 
 /** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec (15 s). */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -63,6 +67,8 @@ export class RoomhookService {
   private admin: AdminApp | null = null;
   private listener: CallbackListener | null = null;
   private retention: RetentionTask | null = null;
+  /** The room-state projection ([rooms] enabled), in its own thread. */
+  private rooms: RoomsBackend | null = null;
   private readonly app: RoomhookApp;
   /** The dashboard's per-second ingest series (GET /v1/stats). */
   private readonly ingestStats = new IngestStatsRecorder();
@@ -90,11 +96,16 @@ export class RoomhookService {
   static async open(config: Config, deps: ServiceDeps): Promise<RoomhookService> {
     // Commits are told to the fan-out, which starts after the journal has opened.
     let service: RoomhookService | null = null;
-    const stores = openStores(config, deps, () => service?.fanout?.committed(service.headSeq));
+    const stores = openStores(config, deps, () => {
+      service?.fanout?.committed(service.headSeq);
+      service?.rooms?.nudge(service.headSeq);
+    });
     service = new RoomhookService(config, deps, stores);
+    service.rooms = service.openRooms();
     try {
       service.listener = service.openListener();
     } catch (e) {
+      await service.rooms?.stop();
       await service.closeStores();
       const { inherited } = deps;
       if (inherited)
@@ -113,6 +124,7 @@ export class RoomhookService {
     } catch (e) {
       await service.listener.stop(0);
       await service.fanout?.stop(0);
+      await service.rooms?.stop();
       await service.closeStores();
       throw new ServiceError("cannot start the fan-out or the admin listener", {
         err: (e as Error).message,
@@ -122,11 +134,32 @@ export class RoomhookService {
     writePidFile(config.data_dir);
     service.retention = new RetentionTask({
       journalDir: journalDir(config.data_dir),
-      minCursor: () => service.fanout!.minCursor(),
+      // The rooms snapshot's seq, not the applied one: after a restart the projection reads on from it.
+      minCursor: () => Math.min(service.fanout!.minCursor(), service.rooms?.stats().snapshotSeq ?? Infinity),
       retentionHours: () => service.config.journal.retention_hours,
       logger: deps.logger,
     }).start();
     return service;
+  }
+
+  /** The projection's thread, following the journal from its snapshot; null when [rooms] is off. */
+  private openRooms(): RoomsBackend | null {
+    const { config, deps } = this;
+    if (!config.rooms.enabled) return null;
+    try {
+      const rooms = new ThreadedRooms({
+        dataDir: config.data_dir,
+        retainDestroyedHours: config.rooms.retain_destroyed_hours,
+        headSeq: this.stores.journal.writer.headSeq,
+        logger: deps.logger,
+      });
+      roomsMetrics(deps.metrics.registry, () => rooms.stats());
+      return rooms;
+    } catch (e) {
+      // Room state is a view of the journal: without it the callbacks are still received and stored.
+      deps.logger.error({ err: (e as Error).message }, "rooms: cannot start the projection; room state is off");
+      return null;
+    }
   }
 
   /** Binds server.listen, or adopts the inherited socket and says which one and where it is bound. */
@@ -202,6 +235,7 @@ export class RoomhookService {
       metrics: deps.metrics.registry,
       beforeScrape: () => fanout.list(),
       quarantine: { dir: qdir, headSeq: quarantineHead },
+      rooms: this.rooms ? roomsRoutes(this.rooms, () => this.config.apps.map((a) => a.sdk_app_id)) : undefined,
     });
     admin.use(dashboardRoutes(stats)); // mounts in place, behind the admin app's token check
     this.admin = admin.listen({ hostname: adminListen.hostname, port: adminListen.port });
@@ -239,6 +273,7 @@ export class RoomhookService {
     this.fanout!.reconcile(next.targets, next.log.level).catch((e: Error) =>
       logger.error({ err: e.message }, "fan-out: cannot apply the new targets"),
     );
+    this.rooms?.setRetainDestroyedHours(next.rooms.retain_destroyed_hours);
     this.config = next;
     logger.info(
       { apps: next.apps.length, logLevel: next.log.level, targets: next.targets.map((t) => t.name) },
@@ -261,6 +296,7 @@ export class RoomhookService {
     }
     await fanoutStopped;
     await this.admin?.stop(true);
+    await this.rooms?.stop();
     await this.closeStores();
     removePidFile(this.config.data_dir);
   }

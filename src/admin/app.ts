@@ -3,7 +3,7 @@
 // replay, dead letters listed and redelivered. Loopback by default; a bearer token when admin.token
 // is set (the config loader refuses a non-loopback listen without one), except for the dashboard's
 // page (/ui/), which holds no data: it asks for the token and calls the API with it.
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import type { Config } from "../config/schema.ts";
 import type { FanoutControl } from "../delivery/control.ts";
 import { bearerMatches } from "./auth.ts";
@@ -23,6 +23,8 @@ export interface AdminDeps {
   beforeScrape?: () => Promise<unknown>;
   /** GET /v1/quarantine; without it the route answers 404. */
   quarantine?: { dir: string; headSeq: () => number };
+  /** The room-state routes (src/rooms/api.ts); absent when [rooms] is off (they answer 404). */
+  rooms?: AnyElysia;
 }
 
 /**
@@ -54,6 +56,7 @@ export function createAdminApp(config: () => Config, deps: AdminDeps) {
       quarantine ? quarantine(request) : jsonResponse(404, { error: "no quarantine configured" }),
     )
     .use(targetRoutes(deps))
+    .use(deps.rooms ?? new Elysia({ name: "rooms-off" }))
     .onError(({ code }) => {
       if (code === "NOT_FOUND") return jsonResponse(404, { error: "not found" });
       if (code === "PARSE") return jsonResponse(400, { error: "the body is not valid JSON" });

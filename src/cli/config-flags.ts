@@ -10,6 +10,7 @@ export const CONFIG_FLAGS: FlagSpec = {
   "data-dir": "string",
   "admin-listen": "string",
   "log-level": "string",
+  "rooms-enabled": "string",
 };
 
 export const CONFIG_FLAGS_HELP = `  --config FILE          TOML config (else $ROOMHOOK_CONFIG, else /etc/roomhook/roomhook.toml if present)
@@ -18,7 +19,8 @@ export const CONFIG_FLAGS_HELP = `  --config FILE          TOML config (else $RO
   --token T              callback token for every app (ROOMHOOK_TOKEN)
   --data-dir DIR         journal and state directory  (ROOMHOOK_DATA_DIR)
   --admin-listen H:P     admin listener               (ROOMHOOK_ADMIN_LISTEN)
-  --log-level L          trace|debug|info|warn|error  (ROOMHOOK_LOG_LEVEL)`;
+  --log-level L          trace|debug|info|warn|error  (ROOMHOOK_LOG_LEVEL)
+  --rooms-enabled B      room state projection, true|false (ROOMHOOK_ROOMS_ENABLED)`;
 
 export function overridesFromFlags(flags: Flags): Overrides {
   const o: Overrides = {};
@@ -32,6 +34,7 @@ export function overridesFromFlags(flags: Flags): Overrides {
   set("dataDir", "data-dir");
   set("adminListen", "admin-listen");
   set("logLevel", "log-level");
+  set("roomsEnabled", "rooms-enabled");
   return o;
 }
 

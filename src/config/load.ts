@@ -21,6 +21,7 @@ export interface Overrides {
   dataDir?: string;
   adminListen?: string;
   logLevel?: string;
+  roomsEnabled?: string; // "true" | "false"
 }
 
 export const ENV_NAMES: Record<keyof Overrides, string> = {
@@ -30,6 +31,7 @@ export const ENV_NAMES: Record<keyof Overrides, string> = {
   dataDir: "ROOMHOOK_DATA_DIR",
   adminListen: "ROOMHOOK_ADMIN_LISTEN",
   logLevel: "ROOMHOOK_LOG_LEVEL",
+  roomsEnabled: "ROOMHOOK_ROOMS_ENABLED",
 };
 
 export const DEFAULT_CONFIG_PATH = "/etc/roomhook/roomhook.toml";
@@ -81,6 +83,11 @@ function applyOverrides(raw: Record<string, unknown>, o: Overrides, source: (k: 
   if (o.listen !== undefined) section(raw, "server").listen = o.listen;
   if (o.adminListen !== undefined) section(raw, "admin").listen = o.adminListen;
   if (o.logLevel !== undefined) section(raw, "log").level = o.logLevel;
+  if (o.roomsEnabled !== undefined) {
+    if (o.roomsEnabled === "true" || o.roomsEnabled === "false")
+      section(raw, "rooms").enabled = o.roomsEnabled === "true";
+    else problems.push(`${source("roomsEnabled")}: expected "true" or "false", got "${o.roomsEnabled}"`);
+  }
   if (o.sdkAppId !== undefined) {
     const ids = o.sdkAppId
       .split(",")
@@ -194,7 +201,7 @@ function semanticProblems(c: Config): string[] {
 /** Merges and validates; throws ConfigError listing every problem found. Pure apart from the file read. */
 export function buildConfig(opts: { file?: Record<string, unknown>; env?: Overrides; flags?: Overrides }): Config {
   const raw: Record<string, unknown> = structuredClone(opts.file ?? {});
-  for (const key of ["server", "journal", "dedupe", "admin", "log"]) {
+  for (const key of ["server", "journal", "dedupe", "admin", "log", "rooms"]) {
     if (raw[key] === undefined) raw[key] = {};
   }
   // One merged set of overrides, so that e.g. ROOMHOOK_TOKEN still applies to apps from --sdk-app-id.

@@ -78,6 +78,15 @@ export const TargetSchema = Type.Object(
   Strict,
 );
 
+/** The room-state projection (SPEC §8). */
+export const RoomsSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    retain_destroyed_hours: Type.Number({ default: 24, minimum: 0 }),
+  },
+  Strict,
+);
+
 export const ConfigSchema = Type.Object(
   {
     data_dir: Type.String({ default: "/var/lib/roomhook", minLength: 1 }),
@@ -87,6 +96,7 @@ export const ConfigSchema = Type.Object(
     dedupe: DedupeSchema,
     admin: AdminSchema,
     log: LogSchema,
+    rooms: RoomsSchema,
     targets: Type.Array(TargetSchema, { default: [] }),
   },
   Strict,
