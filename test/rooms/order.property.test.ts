@@ -21,31 +21,34 @@ const seatEntry = fc.record({
 });
 
 /** One event without its time; the time is assigned so that every event's is distinct. */
-const eventArb = fc.tuple(fc.constantFrom(...ROOMS), fc.integer({ min: 0, max: 99 })).chain(([room, p]) => {
-  if (p < 10) return fc.constant((t: number) => create(room, t, { RoomName: `n${t}` }));
-  if (p < 16) return fc.constant((t: number) => destroy(room, t));
-  if (p < 22) return fc.string({ maxLength: 3 }).map((c) => (t: number) => update(room, t, { CustomInfo: c }));
-  if (p < 55)
-    return fc.uniqueArray(user, { minLength: 1, maxLength: 2 }).map((us) => (t: number) => enter(room, t, us));
-  if (p < 80)
-    return fc.tuple(user, fc.constantFrom(...LEAVE_TYPES)).map(
-      ([u, ty]) =>
-        (t: number) =>
-          leave(room, t, [u], ty, `why-${ty}`),
+type Make = (t: number) => Body;
+const eventArb = fc
+  .tuple(fc.constantFrom(...ROOMS), fc.integer({ min: 0, max: 99 }))
+  .chain(([room, p]): fc.Arbitrary<Make> => {
+    if (p < 10) return fc.constant((t: number) => create(room, t, { RoomName: `n${t}` }));
+    if (p < 16) return fc.constant((t: number) => destroy(room, t));
+    if (p < 22) return fc.string({ maxLength: 3 }).map((c) => (t: number) => update(room, t, { CustomInfo: c }));
+    if (p < 55)
+      return fc.uniqueArray(user, { minLength: 1, maxLength: 2 }).map((us) => (t: number) => enter(room, t, us));
+    if (p < 80)
+      return fc.tuple(user, fc.constantFrom(...LEAVE_TYPES)).map(
+        ([u, ty]) =>
+          (t: number) =>
+            leave(room, t, [u], ty, `why-${ty}`),
+      );
+    return fc.array(seatEntry, { minLength: 1, maxLength: 2 }).map(
+      (list) => (t: number) =>
+        seats(
+          room,
+          t,
+          list.map((s) => ({
+            Index: s.Index,
+            IsTakenDisabled: s.IsTakenDisabled,
+            ...(s.who === undefined ? {} : { Member_Account: s.who }),
+          })),
+        ),
     );
-  return fc.array(seatEntry, { minLength: 1, maxLength: 2 }).map(
-    (list) => (t: number) =>
-      seats(
-        room,
-        t,
-        list.map((s) => ({
-          Index: s.Index,
-          IsTakenDisabled: s.IsTakenDisabled,
-          ...(s.who === undefined ? {} : { Member_Account: s.who }),
-        })),
-      ),
-  );
-});
+  });
 
 /** A history: events at distinct, increasing EventTimes (the array's order). */
 const historyArb = fc
@@ -63,7 +66,7 @@ const raw = (b: Body) => JSON.stringify(b).replaceAll('"144115233775727695"', "1
 
 function fold(bodies: Body[]): RoomsState {
   const s = emptyState();
-  bodies.forEach((b, i) => apply(s, decodeLine(line(i + 1, raw(b))), i + 1));
+  for (const [i, b] of bodies.entries()) apply(s, decodeLine(line(i + 1, raw(b))), i + 1);
   return s;
 }
 
