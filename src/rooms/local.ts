@@ -33,6 +33,7 @@ export class LocalRooms implements RoomsBackend {
   }
 
   async stop(): Promise<void> {
+    this.projection.catchUpAll(this.head);
     await this.projection.saveSnapshot();
   }
 }
