@@ -150,6 +150,7 @@ export class RoomhookService {
       const rooms = new ThreadedRooms({
         dataDir: config.data_dir,
         retainDestroyedHours: config.rooms.retain_destroyed_hours,
+        snapshotEveryMs: config.rooms.snapshot_every_s * 1000,
         headSeq: this.stores.journal.writer.headSeq,
         logger: deps.logger,
       });

@@ -83,6 +83,8 @@ export const RoomsSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
     retain_destroyed_hours: Type.Number({ default: 24, minimum: 0 }),
+    /** How often the snapshot is written while the state moves; a restart replays at most this much. */
+    snapshot_every_s: Type.Number({ default: 10, minimum: 0.05, maximum: 3600 }),
   },
   Strict,
 );

@@ -2,7 +2,7 @@
 import type { RoomsAnswer, RoomsQuery } from "./schema.ts";
 
 export type ToRooms =
-  | { t: "init"; dataDir: string; retainDestroyedHours: number; buffer: SharedArrayBuffer }
+  | { t: "init"; dataDir: string; retainDestroyedHours: number; snapshotEveryMs: number; buffer: SharedArrayBuffer }
   | { t: "nudge" }
   | { t: "query"; id: number; q: RoomsQuery }
   | { t: "retain"; hours: number }

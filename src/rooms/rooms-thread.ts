@@ -1,14 +1,13 @@
 // The rooms thread (a Bun Worker started by threaded.ts): it follows the journal and keeps the
 // projection, so the callback path never spends a moment on it. It applies committed lines in
 // batches, answers queries between batches, publishes its figures in the shared buffer, writes the
-// snapshot every few seconds while the state moves, and drops destroyed rooms past their retention.
+// snapshot every [rooms] snapshot_every_s while the state moves, and drops destroyed rooms past their retention.
 import type { FromRooms, ToRooms } from "./messages.ts";
 import { Projection } from "./projection.ts";
 import { SharedState } from "./shared-state.ts";
 
 /** Lines applied between two looks at the message queue: a few ms of work. */
 const BATCH = 2_000;
-const SNAPSHOT_EVERY_MS = 10_000;
 const SWEEP_EVERY_MS = 60_000;
 const PUBLISH_EVERY_MS = 250;
 /** A follower that was not told of a commit (or whose segment could not be opened) looks anyway. */
@@ -94,7 +93,7 @@ function init(m: Extract<ToRooms, { t: "init" }>): void {
   publish(true);
   log("info", { snapshotSeq: p.state.seq, ms: Math.round(performance.now() - started) }, "rooms: state loaded");
   timers.push(setInterval(() => publish(true), PUBLISH_EVERY_MS));
-  timers.push(setInterval(() => void saveSnapshot(), SNAPSHOT_EVERY_MS));
+  timers.push(setInterval(() => void saveSnapshot(), m.snapshotEveryMs));
   timers.push(setInterval(() => p.sweep(), SWEEP_EVERY_MS));
   void follow(p, shared).catch((e) => log("error", { err: (e as Error).message }, "rooms: the follower stopped"));
 }

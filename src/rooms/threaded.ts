@@ -21,11 +21,17 @@ export class ThreadedRooms implements RoomsBackend {
   private dead: string | null = null;
   private stopped: (() => void) | null = null;
 
-  constructor(opts: { dataDir: string; retainDestroyedHours: number; headSeq: number; logger: Logger }) {
+  constructor(opts: {
+    dataDir: string;
+    retainDestroyedHours: number;
+    snapshotEveryMs: number;
+    headSeq: number;
+    logger: Logger;
+  }) {
     const { logger } = opts;
     this.shared.set("head", opts.headSeq);
     this.shared.set("snapshotSavedAt", -1);
-    this.worker = new Worker(new URL("./rooms-thread.ts", import.meta.url).href);
+    this.worker = new Worker(threadUrl());
     this.worker.onmessage = (ev: MessageEvent<FromRooms>) => {
       const m = ev.data;
       if (m.t === "answer") {
@@ -44,6 +50,7 @@ export class ThreadedRooms implements RoomsBackend {
       t: "init",
       dataDir: opts.dataDir,
       retainDestroyedHours: opts.retainDestroyedHours,
+      snapshotEveryMs: opts.snapshotEveryMs,
       buffer: this.shared.buffer,
     });
   }
@@ -102,4 +109,15 @@ function unavailable(why: string): RoomsAnswer {
     contentType: "application/json",
     body: JSON.stringify({ error: `room state is unavailable: ${why}` }),
   };
+}
+
+/**
+ * The thread's entry. From source it sits beside this file; in the compiled binary this file is
+ * bundled into main's module at the root of the embedded files, and the thread is the extra entry
+ * point src/rooms/rooms-thread.ts (scripts/build.ts), kept under its path below src/.
+ */
+function threadUrl(): string {
+  const here = import.meta.url;
+  const compiled = here.includes("/$bunfs/") || here.includes("/~BUN/");
+  return new URL(compiled ? "./rooms/rooms-thread.ts" : "./rooms-thread.ts", here).href;
 }

@@ -14,6 +14,7 @@ export interface TomlConfig {
   dedupe?: Record<string, TomlValue>;
   admin?: Record<string, TomlValue>;
   log?: Record<string, TomlValue>;
+  rooms?: Record<string, TomlValue>;
 }
 
 function tomlValue(v: TomlValue): string {
@@ -30,7 +31,7 @@ function tomlTable(name: string, t: Record<string, TomlValue>, array = false): s
 export function toToml(c: TomlConfig): string {
   const parts: string[] = [];
   if (c.data_dir !== undefined) parts.push(`data_dir = ${tomlValue(c.data_dir)}`);
-  for (const key of ["server", "journal", "dedupe", "admin", "log"] as const) {
+  for (const key of ["server", "journal", "dedupe", "admin", "log", "rooms"] as const) {
     const t = c[key];
     if (t) parts.push(tomlTable(key, t));
   }
@@ -57,6 +58,7 @@ export function mergeConfig(base: TomlConfig, over: TomlConfig = {}): TomlConfig
     dedupe: { ...base.dedupe, ...over.dedupe },
     admin: { ...base.admin, ...over.admin },
     log: { ...base.log, ...over.log },
+    rooms: { ...base.rooms, ...over.rooms },
     apps: over.apps ?? base.apps,
   };
 }
