@@ -24,7 +24,7 @@ import { statsReader } from "./stats/stats.ts";
 import { dashboardRoutes } from "./ui/route.ts";
 import { removePidFile, writePidFile } from "./ops/pidfile.ts";
 import type { InheritedSocket } from "./ops/socket-activation.ts";
-import type { RoomsBackend } from "./rooms/backend.ts";
+import { type RoomsBackend, retentionFloor } from "./rooms/backend.ts";
 import { roomsMetrics } from "./rooms/metrics.ts";
 import { ThreadedRooms } from "./rooms/threaded.ts";
 import { roomsRoutes } from "./rooms/api.ts";
@@ -134,8 +134,7 @@ export class RoomhookService {
     writePidFile(config.data_dir);
     service.retention = new RetentionTask({
       journalDir: journalDir(config.data_dir),
-      // The rooms snapshot's seq, not the applied one: after a restart the projection reads on from it.
-      minCursor: () => Math.min(service.fanout!.minCursor(), service.rooms?.stats().snapshotSeq ?? Infinity),
+      minCursor: () => Math.min(service.fanout!.minCursor(), retentionFloor(service.rooms)),
       retentionHours: () => service.config.journal.retention_hours,
       logger: deps.logger,
     }).start();

@@ -14,3 +14,11 @@ export interface RoomsBackend {
   /** Saves the snapshot and stops following. */
   stop(): Promise<void>;
 }
+
+/**
+ * The lowest seq journal retention must keep for the projection: the seq its saved snapshot
+ * reflects (a restart reads on from there), not the one applied in memory. Infinity without rooms.
+ */
+export function retentionFloor(rooms: RoomsBackend | null): number {
+  return rooms ? rooms.stats().snapshotSeq : Infinity;
+}
