@@ -10,11 +10,12 @@ export {}; // a module, so top-level await is allowed
 
 type Row = Record<string, string>;
 
-const TARGETS = ["constant", "floor", "fsync", "write"] as const;
+const TARGETS = ["constant", "floor", "fsync", "norooms", "write"] as const;
 const GOALS = {
   fsyncVsConstant: 0.4, // fsync req/s / constant req/s >= 0.4
   fsyncP99Ms: 10, // fsync p99 < 10 ms
   fsyncVsWrite: 0.8, // fsync req/s / write req/s >= 0.8
+  roomsOnVsOff: 0.95, // fsync (rooms on) req/s / norooms req/s >= 0.95
 };
 
 const file = process.argv[2];
@@ -51,6 +52,7 @@ const label: Record<string, string> = {
   floor: "floor (read, parse, group-commit fdatasync, ack)",
   fsync: 'roomhook durability="fsync"',
   write: 'roomhook durability="write"',
+  norooms: 'roomhook durability="fsync", [rooms] enabled = false',
 };
 
 const out: string[] = [];
@@ -125,6 +127,13 @@ if (present.includes("fsync") && present.includes("write")) {
   const v = median(rs);
   checks.push(
     `| fsync / write req/s | ${fmt(v)} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | ≥ ${GOALS.fsyncVsWrite} | ${verdict(v === undefined ? undefined : v >= GOALS.fsyncVsWrite)} |`,
+  );
+}
+if (present.includes("fsync") && present.includes("norooms")) {
+  const rs = perRound("fsync", "norooms");
+  const v = median(rs);
+  checks.push(
+    `| fsync / norooms req/s (room state on / off) | ${fmt(v)} | ${rs.map((x) => fmt(x)).join(", ") || "–"} | ≥ ${GOALS.roomsOnVsOff} | ${verdict(v === undefined ? undefined : v >= GOALS.roomsOnVsOff)} |`,
   );
 }
 if (present.includes("floor") && present.includes("constant")) {

@@ -2,6 +2,7 @@
 // strings. The line holds the callback body as Tencent sent it (src/journal/line-codec.ts), so a
 // numeric Member_Account beyond 2^53 is still all its digits there; JSON.parse would round it, so
 // such lines are parsed with a reviver that keeps the source text of every unsafe integer.
+import { DATA_KEY } from "../journal/line-codec.ts";
 
 export interface SeatEntry {
   index: number;
@@ -92,56 +93,76 @@ function seatEntries(v: unknown): SeatEntry[] {
 
 const count = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : null);
 
-function fromBody(type: string, base: Base, d: Obj): RoomEvent | null {
+function fromBody(type: string, sdkAppId: number, roomId: string, t: number, d: Obj): RoomEvent | null {
   switch (type) {
     case "Room.CallbackAfterCreateRoom":
-      return { ...base, kind: "create", info: normalizeInfo(d.RoomInfo) };
+      return { kind: "create", sdkAppId, roomId, t, info: normalizeInfo(d.RoomInfo) };
     case "Room.CallbackAfterUpdateRoomInfo":
     case "Room.CallbackUpdateRoomInfo":
-      return { ...base, kind: "update", info: normalizeInfo(d.RoomInfo) };
+      return { kind: "update", sdkAppId, roomId, t, info: normalizeInfo(d.RoomInfo) };
     case "Room.CallbackAfterDestroyRoom":
-      return { ...base, kind: "destroy" };
+      return { kind: "destroy", sdkAppId, roomId, t };
     case "Room.CallbackAfterMemberEnter":
-      return { ...base, kind: "enter", users: accounts(d.MemberList_Account), memberCount: count(d.MemberCount) };
+      return {
+        kind: "enter",
+        sdkAppId,
+        roomId,
+        t,
+        users: accounts(d.MemberList_Account),
+        memberCount: count(d.MemberCount),
+      };
     case "Room.CallbackAfterMemberLeave":
       return {
-        ...base,
         kind: "leave",
+        sdkAppId,
+        roomId,
+        t,
         users: accounts(d.MemberList_Account),
         memberCount: count(d.MemberCount),
         leaveType: typeof d.Type === "string" && d.Type !== "" ? d.Type : "Leave",
         reason: typeof d.Reason === "string" ? d.Reason : null,
       };
     case "Mic.CallbackAfterSeatInfoChanged":
-      return { ...base, kind: "seats", seats: seatEntries(d.SeatList) };
+      return { kind: "seats", sdkAppId, roomId, t, seats: seatEntries(d.SeatList) };
     default:
       return null;
   }
 }
 
-const ROOM_TYPE = /"type":"(?:Room\.Callback|Mic\.CallbackAfterSeatInfoChanged")/;
+/**
+ * The envelope's type and app, read from the line's head (src/journal/line-codec.ts owns the layout:
+ * `{"seq":N,"id":"…","type":"…","sdkAppId":N,…,"receivedAt":"…",…,"data":<body>}`); only the
+ * room commands match.
+ */
+const HEAD =
+  /^\{"seq":\d+,"id":"[^"]*","type":"((?:Room\.Callback|Mic\.CallbackAfterSeatInfoChanged)[A-Za-z]*)","sdkAppId":(\d+),/;
+const RECEIVED_AT = /"receivedAt":"([^"]*)"/;
 
 /**
  * The room event a journal line holds, or null for any other line (other commands, lines that do
- * not parse, bodies without a room id). Lines of other types are passed over without parsing.
+ * not parse, bodies without a room id). Only the body is parsed, and only for the room commands.
  */
 export function decodeLine(line: string): RoomEvent | null {
-  if (!ROOM_TYPE.test(line.slice(0, 200))) return null;
-  let v: Obj;
+  const m = HEAD.exec(line);
+  if (!m) return null;
+  const at = line.indexOf(DATA_KEY, m[0].length);
+  if (at < 0 || line.charCodeAt(line.length - 1) !== 0x7d) return null;
+  let d: Obj;
   try {
-    v = parseExact(line) as Obj;
+    d = parseExact(line.slice(at + DATA_KEY.length, -1)) as Obj;
   } catch {
     return null;
   }
-  const d = v.data as Obj | undefined;
-  if (!d || typeof d !== "object" || typeof v.type !== "string") return null;
+  if (!d || typeof d !== "object") return null;
   const info = d.RoomInfo as Obj | undefined;
   const roomId = account(d.RoomId ?? (info && typeof info === "object" ? info.RoomId : undefined));
-  if (roomId === "" || typeof v.sdkAppId !== "number") return null;
-  const t = Number.isSafeInteger(d.EventTime)
-    ? (d.EventTime as number)
-    : typeof v.receivedAt === "string"
-      ? Date.parse(v.receivedAt) || 0
-      : 0;
-  return fromBody(v.type, { sdkAppId: v.sdkAppId, roomId, t }, d);
+  if (roomId === "") return null;
+  const t = Number.isSafeInteger(d.EventTime) ? (d.EventTime as number) : receivedAt(line);
+  return fromBody(m[1]!, Number(m[2]), roomId, t, d);
+}
+
+/** A body without a usable EventTime: when roomhook received it. */
+function receivedAt(line: string): number {
+  const r = RECEIVED_AT.exec(line);
+  return (r && Date.parse(r[1]!)) || 0;
 }

@@ -10,6 +10,8 @@ import { SharedState } from "./shared-state.ts";
 const BATCH = 2_000;
 const SWEEP_EVERY_MS = 60_000;
 const PUBLISH_EVERY_MS = 250;
+/** How long a caught-up follower waits for more commits before reading again. */
+const GATHER_MS = 25;
 /** A follower that was not told of a commit (or whose segment could not be opened) looks anyway. */
 const IDLE_POLL_MS = 1_000;
 
@@ -57,11 +59,15 @@ async function follow(p: Projection, sh: SharedState): Promise<void> {
   while (!stopping) {
     const n = p.catchUp(sh.get("head"), BATCH);
     publish(false);
-    if (n > 0) {
-      await new Promise((r) => setImmediate(r)); // let queries and timers in
+    if (n === BATCH) {
+      await new Promise((r) => setImmediate(r)); // a backlog: let queries and timers in, read on
       continue;
     }
-    // Caught up: ask to be told of the next commit, then look once more (it may have come between).
+    // Caught up. Under load commits come every millisecond or so: a short pause turns many tiny
+    // reads (each an open, a read and a close of the segment) into one, for a few ms of lag.
+    await sleep(GATHER_MS);
+    if (stopping || sh.get("head") > p.state.seq) continue;
+    // Idle: ask to be told of the next commit, then look once more (it may have come between).
     sh.askForNudge();
     if (sh.get("head") > p.state.seq && p.catchUp(sh.get("head"), 1) > 0) {
       sh.cancelNudgeRequest();
