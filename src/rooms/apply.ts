@@ -9,7 +9,17 @@
 // a member or seat event makes an unknown room known. Members, seats and status therefore do not
 // depend on the order events arrive in; attendance sessions follow presence changes in arrival order.
 import type { RoomEvent, SeatEntry } from "./event.ts";
-import { type EventKey, later, newRoom, type Presence, type Room, type RoomsState, status } from "./model.ts";
+import {
+  ABSENT,
+  type EventKey,
+  isPresent,
+  later,
+  newRoom,
+  type Presence,
+  type Room,
+  type RoomsState,
+  status,
+} from "./model.ts";
 
 function roomFor(state: RoomsState, e: RoomEvent): Room {
   let app = state.apps.get(e.sdkAppId);
@@ -78,13 +88,8 @@ function create(room: Room, key: EventKey, info: Record<string, unknown>): void 
   room.info = keep;
   room.infoKeys = keepKeys;
   mergeInfo(room, key, info);
-  if (wasDestroyed && status(room) === "active") restartAttendance(room);
-}
-
-function restartAttendance(room: Room): void {
-  const open = room.sessions.filter((s) => s.leftAt === null);
-  room.sessions = open;
-  for (const p of room.presence.values()) p.open = p.open >= 0 ? open.findIndex((s) => s.userId === p.id) : -1;
+  // The users present now entered after the destroy: their open sessions carry on.
+  if (wasDestroyed && status(room) === "active") room.sessions = [];
 }
 
 function mergeInfo(room: Room, key: EventKey, info: Record<string, unknown>): void {
@@ -103,9 +108,9 @@ function destroy(room: Room, key: EventKey): void {
   room.destroyed = key;
   for (const [u, p] of room.presence) {
     if (later(p, key)) continue; // came after the destroy (a late destroy)
-    if (p.present) {
+    if (isPresent(p)) {
       room.members--;
-      closeSession(room, p, key.t, "RoomDestroyed", null);
+      closeSession(room, u, p, key.t, "RoomDestroyed", null);
     }
     room.presence.delete(u);
   }
@@ -121,18 +126,16 @@ function enter(room: Room, key: EventKey, userId: string): void {
   const p = room.presence.get(userId);
   if (p && !later(key, p)) return; // a newer enter or leave is known already
   if (!p) {
-    room.presence.set(userId, { id: userId, t: key.t, seq: key.seq, present: true, enteredAt: key.t, open: -1 });
+    room.presence.set(userId, { t: key.t, seq: key.seq, enteredAt: key.t, since: key.t });
     room.members++;
-    openSession(room, room.presence.get(userId)!, key.t);
     return;
   }
   p.t = key.t;
   p.seq = key.seq;
   p.enteredAt = key.t;
-  if (p.present) return; // entered again without a leave: the session goes on
-  p.present = true;
+  if (isPresent(p)) return; // entered again without a leave: the session goes on
+  p.since = key.t;
   room.members++;
-  openSession(room, p, key.t);
 }
 
 function leave(room: Room, key: EventKey, userId: string, leaveType: string, reason: string | null): void {
@@ -141,29 +144,19 @@ function leave(room: Room, key: EventKey, userId: string, leaveType: string, rea
   if (p && !later(key, p)) return;
   if (!p) {
     // Remembered absent, so an older enter arriving later cannot make the user present.
-    room.presence.set(userId, { id: userId, t: key.t, seq: key.seq, present: false, enteredAt: 0, open: -1 });
+    room.presence.set(userId, { t: key.t, seq: key.seq, enteredAt: 0, since: ABSENT });
     return;
   }
   p.t = key.t;
   p.seq = key.seq;
-  if (!p.present) return;
-  p.present = false;
+  if (!isPresent(p)) return;
   room.members--;
-  closeSession(room, p, key.t, leaveType, reason);
+  closeSession(room, userId, p, key.t, leaveType, reason);
+  p.since = ABSENT;
 }
 
-function openSession(room: Room, p: Presence, t: number): void {
-  p.open = room.sessions.length;
-  room.sessions.push({ userId: p.id, enteredAt: t, leftAt: null, leaveType: null, reason: null });
-}
-
-function closeSession(room: Room, p: Presence, t: number, leaveType: string, reason: string | null): void {
-  const s = p.open >= 0 ? room.sessions[p.open] : undefined;
-  p.open = -1;
-  if (!s) return;
-  s.leftAt = Math.max(t, s.enteredAt);
-  s.leaveType = leaveType;
-  s.reason = reason;
+function closeSession(room: Room, userId: string, p: Presence, t: number, leaveType: string, reason: string | null) {
+  room.sessions.push({ userId, enteredAt: p.since, leftAt: Math.max(t, p.since), leaveType, reason });
 }
 
 function seat(room: Room, key: EventKey, e: SeatEntry): void {

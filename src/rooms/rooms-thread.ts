@@ -10,6 +10,8 @@ import { SharedState } from "./shared-state.ts";
 const BATCH = 2_000;
 const SWEEP_EVERY_MS = 60_000;
 const PUBLISH_EVERY_MS = 250;
+/** Lines read in one go after which a collection returns the parsing's garbage to the system. */
+const BIG_BACKLOG = 100_000;
 /** How long a caught-up follower waits for more commits before reading again. */
 const GATHER_MS = 25;
 /** A follower that was not told of a commit (or whose segment could not be opened) looks anyway. */
@@ -56,13 +58,17 @@ function sleep(ms: number): Promise<void> {
 }
 
 async function follow(p: Projection, sh: SharedState): Promise<void> {
+  let backlog = 0;
   while (!stopping) {
     const n = p.catchUp(sh.get("head"), BATCH);
     publish(false);
     if (n === BATCH) {
+      backlog += n;
       await new Promise((r) => setImmediate(r)); // a backlog: let queries and timers in, read on
       continue;
     }
+    if (backlog >= BIG_BACKLOG) compact();
+    backlog = 0;
     // Caught up. Under load commits come every millisecond or so: a short pause turns many tiny
     // reads (each an open, a read and a close of the segment) into one, for a few ms of lag.
     await sleep(GATHER_MS);
@@ -77,9 +83,19 @@ async function follow(p: Projection, sh: SharedState): Promise<void> {
   }
 }
 
+/**
+ * A full collection in this thread (the service thread is not paused by it): after a rebuild or a
+ * snapshot the garbage of parsed lines or of the snapshot's text would otherwise stay resident.
+ */
+function compact(): void {
+  Bun.gc(true);
+}
+
 async function saveSnapshot(): Promise<void> {
   try {
+    const wrote = projection?.dirty === true;
     await projection?.saveSnapshot();
+    if (wrote) compact();
     publish(true);
   } catch (e) {
     log("error", { err: (e as Error).message }, "rooms: cannot write the snapshot; retrying later");
@@ -95,6 +111,7 @@ function init(m: Extract<ToRooms, { t: "init" }>): void {
   });
   const started = performance.now();
   p.open(shared.get("head"));
+  compact(); // the snapshot's text is garbage now
   projection = p;
   publish(true);
   log("info", { snapshotSeq: p.state.seq, ms: Math.round(performance.now() - started) }, "rooms: state loaded");

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { replaceFile } from "../io/files.ts";
 import { account } from "./event.ts";
-import { type EventKey, emptyState, newRoom, type Room, type RoomsState } from "./model.ts";
+import { ABSENT, type EventKey, emptyState, newRoom, type Room, type RoomsState } from "./model.ts";
 
 export const SNAPSHOT_FORMAT = "roomhook-rooms/1";
 
@@ -30,7 +30,7 @@ function roomLine(r: Room): string {
     e: k(r.entered),
     i: r.info,
     ik: Object.fromEntries(Object.entries(r.infoKeys).map(([f, x]) => [f, k(x)])),
-    p: [...r.presence.values()].map((p) => [p.id, p.t, p.seq, p.present ? 1 : 0, p.enteredAt, p.open]),
+    p: [...r.presence].map(([id, p]) => [id, p.t, p.seq, p.enteredAt, p.since]),
     s: [...r.seats.values()].map((s) => [
       s.index,
       s.t,
@@ -63,9 +63,9 @@ function parseRoom(v: Row): Room {
   r.entered = unk(v.e as K);
   r.info = (v.i as Record<string, unknown> | null) ?? null;
   for (const [f, x] of Object.entries((v.ik as Record<string, K>) ?? {})) r.infoKeys[f] = unk(x)!;
-  for (const [id, t, seq, present, enteredAt, open] of v.p as [string, number, number, number, number, number][]) {
-    r.presence.set(id, { id, t, seq, present: present === 1, enteredAt, open });
-    if (present === 1) r.members++;
+  for (const [id, t, seq, enteredAt, since] of v.p as [string, number, number, number, number][]) {
+    r.presence.set(id, { t, seq, enteredAt, since });
+    if (since !== ABSENT) r.members++;
   }
   for (const [index, t, seq, userId, tk, vd, ad] of v.s as [
     number,
@@ -85,13 +85,8 @@ function parseRoom(v: Row): Room {
       isVideoDisabled: vd === 1,
       isAudioDisabled: ad === 1,
     });
-  for (const [userId, enteredAt, leftAt, leaveType, reason] of v.x as [
-    string,
-    number,
-    number | null,
-    string | null,
-    string | null,
-  ][])
+  type Closed = [string, number, number, string, string | null];
+  for (const [userId, enteredAt, leftAt, leaveType, reason] of v.x as Closed[])
     r.sessions.push({ userId, enteredAt, leftAt, leaveType, reason });
   const m = v.m as [number, number, number] | null;
   r.tencentCount = m ? { t: m[0], seq: m[1], n: m[2] } : null;

@@ -2,7 +2,7 @@
 // the answer to a RoomsQuery. Destroyed rooms past their retention are hidden here as well as
 // dropped by the sweep, so what is shown does not depend on when the sweep last ran.
 import { attendanceCsv } from "./csv.ts";
-import { getRoom, type Room, type RoomsState, status } from "./model.ts";
+import { getRoom, isPresent, type Room, type RoomsState, status } from "./model.ts";
 import type {
   Attendance,
   RoomDetail,
@@ -38,9 +38,9 @@ export function summary(r: Room): RoomSummary {
 }
 
 export function detail(r: Room, asOfSeq: number): RoomDetail {
-  const members = [...r.presence.values()]
-    .filter((p) => p.present)
-    .map((p) => ({ userId: p.id, enteredAt: p.enteredAt }))
+  const members = [...r.presence]
+    .filter(([, p]) => isPresent(p))
+    .map(([userId, p]) => ({ userId, enteredAt: p.enteredAt }))
     .sort((a, b) => a.enteredAt - b.enteredAt || cmp(a.userId, b.userId));
   const seats = [...r.seats.values()]
     .sort((a, b) => a.index - b.index)
@@ -58,14 +58,16 @@ export function detail(r: Room, asOfSeq: number): RoomDetail {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function attendance(r: Room, asOfSeq: number, now: number): Attendance {
-  const sessions: SessionView[] = r.sessions.map((s) => ({
-    userId: s.userId,
-    enteredAt: s.enteredAt,
-    leftAt: s.leftAt,
-    leaveType: s.leaveType,
-    reason: s.reason,
-    durationMs: Math.max(0, (s.leftAt ?? now) - s.enteredAt),
-  }));
+  const sessions: SessionView[] = r.sessions.map((s) => ({ ...s, durationMs: s.leftAt - s.enteredAt }));
+  for (const [userId, p] of r.presence) {
+    if (!isPresent(p)) continue;
+    const durationMs = Math.max(0, now - p.since);
+    sessions.push({ userId, enteredAt: p.since, leftAt: null, leaveType: null, reason: null, durationMs });
+  }
+  // In the order they began; a user's closed session before the open one that began at the same time.
+  sessions.sort(
+    (a, b) => a.enteredAt - b.enteredAt || cmp(a.userId, b.userId) || (a.leftAt ?? Infinity) - (b.leftAt ?? Infinity),
+  );
   const totals = new Map<string, { userId: string; sessions: number; durationMs: number }>();
   for (const s of sessions) {
     const t = totals.get(s.userId) ?? { userId: s.userId, sessions: 0, durationMs: 0 };
@@ -109,7 +111,7 @@ export function list(state: RoomsState, q: Extract<RoomsQuery, { op: "list" }>, 
 
 export function userRooms(state: RoomsState, sdkAppId: number, userId: string, v: Visibility): UserRooms {
   const found = rooms(state, sdkAppId)
-    .filter((r) => visible(r, v) && r.presence.get(userId)?.present === true && status(r) === "active")
+    .filter((r) => visible(r, v) && isPresent(r.presence.get(userId)) && status(r) === "active")
     .sort((a, b) => cmp(a.roomId, b.roomId));
   return { userId, rooms: found.map(summary), asOfSeq: state.seq };
 }

@@ -128,7 +128,11 @@ function modelSessions(bodies: Body[], roomId: string) {
         break;
     }
   }
-  return sessions;
+  // The API lists sessions in the order they began (then by user; a closed one before an open one).
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return sessions.sort(
+    (a, b) => a.enteredAt - b.enteredAt || cmp(a.userId, b.userId) || (a.leftAt ?? Infinity) - (b.leftAt ?? Infinity),
+  );
 }
 
 describe("order independence", () => {
