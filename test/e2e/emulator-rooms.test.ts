@@ -1,14 +1,8 @@
-// ============================================================================================
-// DISABLED UNTIL THE ROOM-STATE BRANCH (SPEC §8, /v1/rooms) IS MERGED. MERGER: set
-// ROOM_STATE_MERGED to true below; nothing else should need to change.
-// ============================================================================================
 // After a seeded meeting scenario, roomhook's room state (GET /v1/rooms, /v1/rooms/{id} on the
 // admin listener) equals the emulator's own (GET /emulator/rooms?status=all): every room's status,
 // owner, name, members (with their enter EventTime) and seats.
 import { afterAll, describe, expect, test } from "bun:test";
 import { APP, cleanup, readJournal, startEmulator, startRoomhook, TOKEN } from "./helpers.ts";
-
-const ROOM_STATE_MERGED = false;
 
 afterAll(cleanup);
 
@@ -48,7 +42,7 @@ function essence(r: RoomLike) {
   };
 }
 
-describe.skipIf(!ROOM_STATE_MERGED)("roomhook's room state equals the emulator's", () => {
+describe("roomhook's room state equals the emulator's", () => {
   test("after a seeded meeting scenario of 5,000 callbacks", async () => {
     const rh = await startRoomhook({ config: { apps: [{ sdk_app_id: APP, token: TOKEN, sign_window_s: 300 }] } });
     const admin = `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;

@@ -8,6 +8,7 @@ import pino from "pino";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { createAdminApp } from "../../src/admin/app.ts";
 import { EXAMPLES } from "../../src/callback/examples.ts";
+import { controlFanout } from "../../src/delivery/control.ts";
 import { Fanout } from "../../src/delivery/fanout.ts";
 import { journalDir } from "../../src/journal/journal.ts";
 import { Registry } from "../../src/metrics/registry.ts";
@@ -41,7 +42,7 @@ function fixture(apps: number[] = [APP_ID]) {
     logger: pino({ level: "silent" }),
   });
   const admin = createAdminApp(() => svc.config, {
-    fanout,
+    fanout: controlFanout(fanout),
     journalDir: journalDir(svc.dataDir),
     headSeq: () => svc.journal.writer.headSeq,
     metrics: registry,
