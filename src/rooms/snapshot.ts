@@ -2,9 +2,10 @@
 // then one line per room. Replaced atomically (src/io/files.ts), so a crash leaves the old or the
 // new one, never a torn one; start-up loads it and reads the journal from seq + 1. A snapshot that
 // cannot be read is ignored: the state is then rebuilt from the journal, which it only abbreviates.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { replaceFile } from "../io/files.ts";
+import { ensureDir } from "../journal/segments.ts";
 import { account } from "./event.ts";
 import { ABSENT, type EventKey, emptyState, newRoom, type Room, type RoomsState } from "./model.ts";
 
@@ -121,6 +122,6 @@ export function readSnapshot(dataDir: string): { state: RoomsState; savedAt: num
 }
 
 export async function writeSnapshot(dataDir: string, state: RoomsState, savedAt: number): Promise<void> {
-  mkdirSync(roomsDir(dataDir), { recursive: true });
+  ensureDir(roomsDir(dataDir)); // 0700, like the journal's: room state names users
   await replaceFile(snapshotFile(dataDir), renderSnapshot(state, savedAt));
 }
