@@ -75,11 +75,24 @@ export class Projection {
   catchUp(headSeq: number, maxLines: number): number {
     const state = this.state;
     const r = this.reader!.scan(headSeq, maxLines, (text, seq) => {
-      if (seq !== state.seq + 1 && state.seq > 0) this.gaps += seq - state.seq - 1;
+      if (seq > state.seq + 1) this.gap(state.seq + 1, seq - 1);
       apply(state, decodeLine(text), seq);
       return true;
     });
     return r.consumed;
+  }
+
+  /**
+   * Lines that are gone: removed by retention before the state held them (room state turned on over
+   * an old journal, or segments deleted by hand). Rooms they touched may be incomplete: said once.
+   */
+  private gap(from: number, to: number): void {
+    if (this.gaps === 0)
+      this.opts.warn?.(
+        { fromSeq: from, toSeq: to },
+        "rooms: the journal no longer holds these events; rooms they touched may be incomplete",
+      );
+    this.gaps += to - from + 1;
   }
 
   /** Everything committed up to `headSeq` (the CLI, tests). */

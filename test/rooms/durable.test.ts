@@ -60,6 +60,21 @@ describe("retention", () => {
     expect(p.stats().gaps).toBe(0);
     expect(retentionFloor(null)).toBe(Infinity);
   });
+
+  test("events removed before the state held them are counted as a gap and said once", async () => {
+    const { svc, send } = app({ journal: { segment_bytes: 4096 } });
+    for (let i = 0; i < 40; i++) await send(enter("r", 1000 + i, [`u${i}`]));
+    const dir = journalDir(svc.dataDir);
+    const first = listSegments(dir).slice(0, 2);
+    expect(applyRetention(dir, first[1]!.firstSeq + 1, 0).length).toBeGreaterThan(0); // no rooms: nothing holds it
+    const warnings: Record<string, unknown>[] = [];
+    const p = new Projection({ dataDir: svc.dataDir, retainDestroyedHours: 24, warn: (f) => warnings.push(f) });
+    p.open(40).catchUpAll(40);
+    const firstLeft = listSegments(dir)[0]!.firstSeq;
+    expect(p.stats().gaps).toBe(firstLeft - 1);
+    expect(warnings).toEqual([{ fromSeq: 1, toSeq: firstLeft - 1 }]);
+    expect(p.state.apps.get(APP_ID)?.get("r")?.members).toBe(40 - (firstLeft - 1));
+  });
 });
 
 describe("the projection thread", () => {
