@@ -6,6 +6,10 @@ export function roomsMetrics(r: Registry, stats: () => ReturnType<RoomsBackend["
   const p = "roomhook_rooms_";
   const active = r.gauge(`${p}active`, "Rooms whose latest lifecycle event is not a destroy.");
   const members = r.gauge(`${p}members`, "Members present in active rooms, by roomhook's own count.");
+  const mismatch = r.gauge(
+    `${p}member_count_mismatch`,
+    "Active rooms whose MemberCount from Tencent differs from roomhook's own count (lost callbacks?).",
+  );
   const lag = r.gauge(`${p}projection_lag_events`, "Journal head seq minus the seq the room state has applied.");
   const applied = r.gauge(`${p}applied_seq`, "The last journal seq the room state has applied.");
   const age = r.gauge(
@@ -20,6 +24,7 @@ export function roomsMetrics(r: Registry, stats: () => ReturnType<RoomsBackend["
     const s = stats();
     active.set(s.activeRooms);
     members.set(s.members);
+    mismatch.set(s.countMismatches);
     lag.set(Math.max(0, s.headSeq - s.appliedSeq));
     applied.set(s.appliedSeq);
     age.set(s.snapshotSavedAt === null ? -1 : Math.max(0, (now() - s.snapshotSavedAt) / 1000));

@@ -22,6 +22,8 @@ export interface ProjectionStats {
   appliedSeq: number;
   activeRooms: number;
   members: number;
+  /** Active rooms whose MemberCount from Tencent differs from roomhook's own count. */
+  countMismatches: number;
   /** The seq the saved snapshot reflects: a restart reads the journal from the next one. */
   snapshotSeq: number;
   /** When that snapshot was written (ms), or null when there is none. */
@@ -138,17 +140,20 @@ export class Projection {
   stats(): ProjectionStats {
     let activeRooms = 0;
     let members = 0;
+    let countMismatches = 0;
     for (const rooms of this.state.apps.values()) {
       for (const r of rooms.values()) {
         if (status(r) !== "active") continue;
         activeRooms++;
         members += r.members;
+        if (r.tencentCount !== null && r.tencentCount.n !== r.members) countMismatches++;
       }
     }
     return {
       appliedSeq: this.state.seq,
       activeRooms,
       members,
+      countMismatches,
       snapshotSeq: this.snapshotSeq,
       snapshotSavedAt: this.snapshotSavedAt,
       gaps: this.gaps,

@@ -38,6 +38,7 @@ function publish(full: boolean): void {
   const s = projection.stats();
   shared.set("activeRooms", s.activeRooms);
   shared.set("members", s.members);
+  shared.set("countMismatches", s.countMismatches);
   shared.set("snapshotSeq", s.snapshotSeq);
   shared.set("snapshotSavedAt", s.snapshotSavedAt ?? -1);
   shared.set("gaps", s.gaps);

@@ -3,7 +3,16 @@
 // progress (written by the rooms thread, read by /metrics and retention), and the flag by which an
 // idle follower asks to be told of the next commit. One SharedArrayBuffer, Atomics throughout.
 
-const SLOTS = ["head", "applied", "activeRooms", "members", "snapshotSeq", "snapshotSavedAt", "gaps"] as const;
+const SLOTS = [
+  "head",
+  "applied",
+  "activeRooms",
+  "members",
+  "countMismatches",
+  "snapshotSeq",
+  "snapshotSavedAt",
+  "gaps",
+] as const;
 export type Slot = (typeof SLOTS)[number];
 
 export class SharedState {

@@ -81,6 +81,7 @@ export class ThreadedRooms implements RoomsBackend {
       appliedSeq: s.get("applied"),
       activeRooms: s.get("activeRooms"),
       members: s.get("members"),
+      countMismatches: s.get("countMismatches"),
       snapshotSeq: s.get("snapshotSeq"),
       snapshotSavedAt: savedAt < 0 ? null : savedAt,
       gaps: s.get("gaps"),

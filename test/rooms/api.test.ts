@@ -184,6 +184,14 @@ describe("GET /v1/rooms...", () => {
     const v = (name: string) => m.samples.find((s) => s.name === name)?.value;
     expect(v("roomhook_rooms_active")).toBe(2);
     expect(v("roomhook_rooms_members")).toBe(3);
+    // The enter bodies carry no MemberCount: nothing to disagree with yet.
+    expect(v("roomhook_rooms_member_count_mismatch")).toBe(0);
+    await f.send(leave("r1", 2, ["a"], "Leave"));
+    await f.send({ ...enter("r1", 3, ["d"]), MemberCount: 5 }); // Tencent says 5; we count b and d
+    expect(
+      parseExposition(f.registry.render()).samples.find((s) => s.name === "roomhook_rooms_member_count_mismatch")
+        ?.value,
+    ).toBe(1);
     expect(v("roomhook_rooms_projection_lag_events")).toBe(0);
     expect(v("roomhook_rooms_snapshot_age_seconds")).toBe(-1);
     await f.rooms.stop();
