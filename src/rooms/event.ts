@@ -54,6 +54,8 @@ function bool(v: unknown): boolean {
 
 function accounts(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
+  // The common case, all strings and none empty, needs no copy.
+  if (v.every((x) => typeof x === "string" && x !== "")) return v as string[];
   const out: string[] = [];
   for (const x of v) {
     const a = account(x);
