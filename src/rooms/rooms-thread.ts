@@ -2,6 +2,8 @@
 // projection, so the callback path never spends a moment on it. It applies committed lines in
 // batches, answers queries between batches, publishes its figures in the shared buffer, writes the
 // snapshot every [rooms] snapshot_every_s while the state moves, and drops destroyed rooms past their retention.
+import { readlinkSync } from "node:fs";
+import { setPriority } from "node:os";
 import type { FromRooms, ToRooms } from "./messages.ts";
 import { Projection } from "./projection.ts";
 import { SharedState } from "./shared-state.ts";
@@ -103,7 +105,22 @@ async function saveSnapshot(): Promise<void> {
   }
 }
 
+/**
+ * This thread yields the CPU to everything else (nice 19, this thread only): room state is a view of
+ * the journal and may fall behind for a while; the acks may not. On a machine with a core to spare
+ * it runs at full speed all the same. Linux's setpriority(2) on a thread id affects that thread.
+ */
+function yieldCpu(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+  } catch (e) {
+    log("warn", { err: (e as Error).message }, "rooms: cannot lower the projection thread's priority");
+  }
+}
+
 function init(m: Extract<ToRooms, { t: "init" }>): void {
+  yieldCpu();
   shared = new SharedState(m.buffer);
   const p = new Projection({
     dataDir: m.dataDir,
