@@ -2,6 +2,7 @@
 // projection, so the callback path never spends a moment on it. It applies committed lines in
 // batches, answers queries between batches, publishes its figures in the shared buffer, writes the
 // snapshot every [rooms] snapshot_every_s while the state moves, and drops destroyed rooms past their retention.
+import { dlopen, FFIType, ptr } from "bun:ffi";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 import type { FromRooms, ToRooms } from "./messages.ts";
@@ -12,6 +13,8 @@ import { SharedState } from "./shared-state.ts";
 const BATCH = 2_000;
 const SWEEP_EVERY_MS = 60_000;
 const PUBLISH_EVERY_MS = 250;
+/** Linux's SCHED_IDLE policy (sched(7)). */
+const SCHED_IDLE = 5;
 /** Lines read in one go after which a collection returns the parsing's garbage to the system. */
 const BIG_BACKLOG = 100_000;
 /** How long a caught-up follower waits for more commits before reading again. */
@@ -106,14 +109,31 @@ async function saveSnapshot(): Promise<void> {
 }
 
 /**
- * This thread yields the CPU to everything else (nice 19, this thread only): room state is a view of
- * the journal and may fall behind for a while; the acks may not. On a machine with a core to spare
- * it runs at full speed all the same. Linux's setpriority(2) on a thread id affects that thread.
+ * This thread takes only CPU nothing else wants: SCHED_IDLE (Linux; any other thread that wakes
+ * preempts it at once), else nice 19, for this thread only. Room state is a view of the journal and
+ * may fall behind while the machine is saturated (projection_lag shows it); the acks may not. With a
+ * core to spare it runs at full speed all the same.
  */
 function yieldCpu(): void {
+  let tid: number;
   try {
-    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+    tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  } catch {
+    return; // not Linux: no per-thread scheduling to set
+  }
+  try {
+    const libc = dlopen("libc.so.6", {
+      sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+    });
+    const param = new Int32Array(1); // struct sched_param { int sched_priority = 0 }
+    const ok = libc.symbols.sched_setscheduler(tid, SCHED_IDLE, ptr(param)) === 0;
+    libc.close();
+    if (ok) return;
+  } catch {
+    // no glibc (musl, static): nice instead
+  }
+  try {
+    setPriority(tid, 19);
   } catch (e) {
     log("warn", { err: (e as Error).message }, "rooms: cannot lower the projection thread's priority");
   }
