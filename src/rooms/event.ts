@@ -93,6 +93,9 @@ function seatEntries(v: unknown): SeatEntry[] {
   return out;
 }
 
+/** Tencent's documented leave Types; anything else (or none) counts as a plain "Leave" (SPEC §8). */
+const leaveType = (v: unknown): string => (v === "Kicked" || v === "Expired" ? v : "Leave");
+
 const count = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : null);
 
 function fromBody(type: string, sdkAppId: number, roomId: string, t: number, d: Obj): RoomEvent | null {
@@ -121,7 +124,7 @@ function fromBody(type: string, sdkAppId: number, roomId: string, t: number, d: 
         t,
         users: accounts(d.MemberList_Account),
         memberCount: count(d.MemberCount),
-        leaveType: typeof d.Type === "string" && d.Type !== "" ? d.Type : "Leave",
+        leaveType: leaveType(d.Type),
         reason: typeof d.Reason === "string" ? d.Reason : null,
       };
     case "Mic.CallbackAfterSeatInfoChanged":
