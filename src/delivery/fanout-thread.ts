@@ -4,10 +4,9 @@
 // commits from a nudge and reads the head from the shared slots, answers the host's calls through
 // controlFanout(), publishes the lowest cursor for retention, and batches the delivery counts for
 // the metrics. This module is the thread's main: its state lives in the one `thread` below.
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import { getPriority, setPriority } from "node:os";
 import type { Logger } from "pino";
 import { createLogger } from "../log.ts";
+import { currentNice, currentThreadId, setThreadNice, threadIdsNamed } from "../threads/priority.ts";
 import { controlFanout, type FanoutControl } from "./control.ts";
 import { CountingObserver } from "./delivery-counts.ts";
 import { Fanout } from "./fanout.ts";
@@ -32,16 +31,12 @@ export const FANOUT_NICER_BY = 5;
 /** Lowers this thread's priority; the HTTP client thread's once it exists (true when done). */
 function yieldToIngest(self: boolean, logger: Logger): boolean {
   try {
-    // getPriority(0) is the calling thread's level: a new thread starts at its creator's (the ingest
-    // thread's), and once lowered this thread's level is the one the HTTP client thread gets.
-    const nice = Math.min(19, getPriority(0) + (self ? FANOUT_NICER_BY : 0));
-    if (self) setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), nice);
-    for (const tid of readdirSync("/proc/self/task")) {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, "latin1").trim() !== "HTTP Client") continue;
-      setPriority(Number(tid), nice);
-      return true;
-    }
-    return false;
+    // A new thread starts at its creator's (the ingest thread's) level; once lowered, this thread's
+    // level is the one the HTTP client thread gets.
+    if (self) setThreadNice(currentThreadId(), currentNice() + FANOUT_NICER_BY);
+    const http = threadIdsNamed("HTTP Client");
+    for (const tid of http) setThreadNice(tid, currentNice());
+    return http.length > 0;
   } catch (e) {
     logger.warn(
       { err: (e as Error).message },

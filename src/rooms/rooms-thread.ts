@@ -2,9 +2,7 @@
 // projection, so the callback path never spends a moment on it. It applies committed lines in
 // batches, answers queries between batches, publishes its figures in the shared buffer, writes the
 // snapshot every [rooms] snapshot_every_s while the state moves, and drops destroyed rooms past their retention.
-import { dlopen, FFIType, ptr } from "bun:ffi";
-import { readlinkSync } from "node:fs";
-import { setPriority } from "node:os";
+import { currentThreadId, setThreadIdle, setThreadNice } from "../threads/priority.ts";
 import type { FromRooms, ToRooms } from "./messages.ts";
 import { Projection } from "./projection.ts";
 import { SharedState } from "./shared-state.ts";
@@ -13,8 +11,6 @@ import { SharedState } from "./shared-state.ts";
 const BATCH = 2_000;
 const SWEEP_EVERY_MS = 60_000;
 const PUBLISH_EVERY_MS = 250;
-/** Linux's SCHED_IDLE policy (sched(7)). */
-const SCHED_IDLE = 5;
 /** Lines read in one go after which a collection returns the parsing's garbage to the system. */
 const BIG_BACKLOG = 100_000;
 /** How long a caught-up follower waits for more commits before reading again. */
@@ -115,25 +111,9 @@ async function saveSnapshot(): Promise<void> {
  * core to spare it runs at full speed all the same.
  */
 function yieldCpu(): void {
-  let tid: number;
   try {
-    tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-  } catch {
-    return; // not Linux: no per-thread scheduling to set
-  }
-  try {
-    const libc = dlopen("libc.so.6", {
-      sched_setscheduler: { args: [FFIType.i32, FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
-    });
-    const param = new Int32Array(1); // struct sched_param { int sched_priority = 0 }
-    const ok = libc.symbols.sched_setscheduler(tid, SCHED_IDLE, ptr(param)) === 0;
-    libc.close();
-    if (ok) return;
-  } catch {
-    // no glibc (musl, static): nice instead
-  }
-  try {
-    setPriority(tid, 19);
+    const tid = currentThreadId();
+    if (!setThreadIdle(tid)) setThreadNice(tid, 19);
   } catch (e) {
     log("warn", { err: (e as Error).message }, "rooms: cannot lower the projection thread's priority");
   }
