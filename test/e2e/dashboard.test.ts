@@ -62,8 +62,11 @@ beforeAll(async () => {
   ]);
   rh = await startRoomhook({ dataDir, tomlText: `${base}\n${targets}` });
   admin = `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
-  for (let i = 0; i < 6; i++) expect((await sendCallback(rh, { body: memberEnter(`room-a`) })).status).toBe(200);
-  expect((await sendCallback(rh, { body: memberEnter(`room-b`) })).status).toBe(200);
+  // EventTime in ms (memberEnter's default is a unique µs value, a date in the year 58000 as ms), so the
+  // Rooms view shows these rooms at sensible times.
+  const at = (i: number) => ({ EventTime: Date.now() + i });
+  for (let i = 0; i < 6; i++) expect((await sendCallback(rh, { body: memberEnter(`room-a`, at(i)) })).status).toBe(200);
+  expect((await sendCallback(rh, { body: memberEnter(`room-b`, at(6)) })).status).toBe(200);
   // Refused (no such app) and quarantined (breaks the schema): the Ingest and Events views show why.
   expect((await sendCallback(rh, { sdkAppId: 1499999999, body: memberEnter() })).status).toBe(403);
   const broken = { CallbackCommand: "Room.CallbackAfterMemberEnter", RoomId: 42 };
@@ -174,7 +177,7 @@ describe("the dashboard in Chromium", () => {
     const tail = page.getByRole("table", { name: /Live tail/ });
     await until("seven events", async () => (await tail.locator("tbody tr").count()) === 7);
     expect(await tail.locator("tbody tr").first().getAttribute("data-seq")).toBe("7");
-    expect((await sendCallback(rh, { body: memberEnter("room-live") })).status).toBe(200);
+    expect((await sendCallback(rh, { body: memberEnter("room-live", { EventTime: Date.now() }) })).status).toBe(200);
     await tail.locator('tr[data-seq="8"]').waitFor();
     expect(await tail.locator("tbody tr").first().textContent()).toContain("room-live");
     await page.getByLabel("Room").fill("room-b");
@@ -244,6 +247,9 @@ describe("the dashboard in Chromium", () => {
     expect(await sessions.count()).toBe(3);
     expect(await sessions.filter({ hasText: "bob" }).locator("td").nth(3).textContent()).toBe("Kicked");
     expect(await sessions.filter({ hasText: BIG }).locator("td").nth(2).textContent()).toBe("still there");
+    // The screenshot starts at the room list, so the room's members, seats and timeline fit in it.
+    const top = (await list.boundingBox())!.y + (await page.evaluate<number>("window.scrollY"));
+    await page.evaluate(`window.scrollTo(0, ${top - 12})`);
     await screenshot(page, "rooms", ROOT);
 
     const [download] = await Promise.all([
