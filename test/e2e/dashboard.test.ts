@@ -289,3 +289,36 @@ describe("the dashboard in Chromium", () => {
     expect(w.requests.some((r) => r.includes("/v1/stats"))).toBe(true);
   });
 });
+
+describe("the Rooms view on a receiver with two apps", () => {
+  test("the list needs an SdkAppID (SPEC §8): the view says so, then shows the rooms of the app entered", async () => {
+    const OTHER = APP + 7;
+    const two = await startRoomhook({
+      dataDir: tempDir("dashboard-two-apps"),
+      config: { apps: [{ sdk_app_id: APP }, { sdk_app_id: OTHER }] },
+    });
+    try {
+      const origin = `http://${String(two.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
+      const enter = (room: string) => memberEnter(room, { EventTime: Date.now() });
+      expect((await sendCallback(two, { body: enter("first-app-room") })).status).toBe(200);
+      expect((await sendCallback(two, { sdkAppId: OTHER, body: enter("other-app-room") })).status).toBe(200);
+      const tw = await watchedPage(browser, origin);
+      await tw.page.goto(`${origin}/ui/#rooms`);
+      await tw.page.getByText("This roomhook has more than one app: enter the SdkAppID").waitFor();
+      const app = tw.page.getByLabel("SdkAppID");
+      await app.fill(String(OTHER));
+      await app.press("Enter"); // a change event; the form is not submitted
+      const list = tw.page.getByRole("table", { name: "Rooms" });
+      await list.getByRole("button", { name: "other-app-room" }).waitFor();
+      expect(await list.locator("tbody tr").count()).toBe(1);
+      await list.getByRole("button", { name: "other-app-room" }).click();
+      await tw.page.getByRole("table", { name: "Members (1)" }).waitFor();
+      expect(tw.requests).toContain(`GET ${origin}/v1/rooms/other-app-room?sdkAppId=${OTHER}`);
+      // The one 400 is the list asked without an app, on purpose; nothing else went wrong.
+      expect(tw.errors.filter((e) => !/status of 400 .*\/v1\/rooms\?/.test(e))).toEqual([]);
+      expect(tw.foreign).toEqual([]);
+    } finally {
+      await two.stop();
+    }
+  });
+});
