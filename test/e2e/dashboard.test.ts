@@ -3,6 +3,7 @@
 // the service (Pause shows in /v1/targets, Redeliver delivers), the live tail, no console error and
 // no request leaving the admin listener. UPDATE_SCREENSHOTS=1 also writes docs/screenshots/*.png.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, screenshot, unexpectedErrors, type WatchedPage, watchedPage } from "../support/browser.ts";
 import { until } from "../support/until.ts";
@@ -21,6 +22,15 @@ import {
 } from "./helpers.ts";
 
 const ADMIN_TOKEN = "dashboard-e2e-admin-token-7f3a";
+const ROOM = "weekly-sync";
+const BIG = "144115233775727695"; // Tencent's numeric account id beyond 2^53: a Number would round it
+
+/** Attendance CSV without the durationMs of open sessions (no leftAt), which grows with the clock. */
+const settledCsv = (csv: string) =>
+  csv
+    .split("\r\n")
+    .map((l) => (/,,,/.test(l) ? l.replace(/,\d+$/, ",") : l))
+    .join("\r\n");
 let browser: Browser;
 let rh: Roomhook;
 let admin = "";
@@ -52,8 +62,11 @@ beforeAll(async () => {
   ]);
   rh = await startRoomhook({ dataDir, tomlText: `${base}\n${targets}` });
   admin = `http://${String(rh.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
-  for (let i = 0; i < 6; i++) expect((await sendCallback(rh, { body: memberEnter(`room-a`) })).status).toBe(200);
-  expect((await sendCallback(rh, { body: memberEnter(`room-b`) })).status).toBe(200);
+  // EventTime in ms (memberEnter's default is a unique µs value, a date in the year 58000 as ms), so the
+  // Rooms view shows these rooms at sensible times.
+  const at = (i: number) => ({ EventTime: Date.now() + i });
+  for (let i = 0; i < 6; i++) expect((await sendCallback(rh, { body: memberEnter(`room-a`, at(i)) })).status).toBe(200);
+  expect((await sendCallback(rh, { body: memberEnter(`room-b`, at(6)) })).status).toBe(200);
   // Refused (no such app) and quarantined (breaks the schema): the Ingest and Events views show why.
   expect((await sendCallback(rh, { sdkAppId: 1499999999, body: memberEnter() })).status).toBe(403);
   const broken = { CallbackCommand: "Room.CallbackAfterMemberEnter", RoomId: 42 };
@@ -164,7 +177,7 @@ describe("the dashboard in Chromium", () => {
     const tail = page.getByRole("table", { name: /Live tail/ });
     await until("seven events", async () => (await tail.locator("tbody tr").count()) === 7);
     expect(await tail.locator("tbody tr").first().getAttribute("data-seq")).toBe("7");
-    expect((await sendCallback(rh, { body: memberEnter("room-live") })).status).toBe(200);
+    expect((await sendCallback(rh, { body: memberEnter("room-live", { EventTime: Date.now() }) })).status).toBe(200);
     await tail.locator('tr[data-seq="8"]').waitFor();
     expect(await tail.locator("tbody tr").first().textContent()).toContain("room-live");
     await page.getByLabel("Room").fill("room-b");
@@ -178,17 +191,83 @@ describe("the dashboard in Chromium", () => {
     await screenshot(page, "events", ROOT);
   });
 
-  test("Rooms: the view renders (the room list, or why there is none)", async () => {
+  test("Rooms: a room from real callbacks: members (a big numeric id exact), seats, attendance, its CSV", async () => {
+    // Room state follows the callbacks' EventTime: a meeting that started an hour ago. The bodies are
+    // sent as text so Tencent's unquoted numeric account id beyond 2^53 reaches roomhook digit for digit.
+    const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
+    const min = (m: number) => T0 + m * 60_000;
+    const bodies = [
+      `{"CallbackCommand":"Room.CallbackAfterCreateRoom","Operator_Account":"alice","RoomInfo":{"RoomId":"${ROOM}","RoomName":"Weekly sync","RoomType":"Meeting","Owner_Account":"alice","MaxSeatCount":3,"IsSeatEnabled":true},"EventTime":${T0}}`,
+      `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"alice","RoomId":"${ROOM}","MemberCount":1,"Type":"Enter","MemberList_Account":["alice"],"EventTime":${min(0)}}`,
+      `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"bob","RoomId":"${ROOM}","MemberCount":2,"Type":"Enter","MemberList_Account":["bob"],"EventTime":${min(5)}}`,
+      `{"CallbackCommand":"Room.CallbackAfterMemberLeave","Operator_Account":"alice","RoomId":"${ROOM}","MemberCount":1,"Type":"Kicked","MemberList_Account":["bob"],"Reason":"off topic","EventTime":${min(15)}}`,
+      `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"${BIG}","RoomId":"${ROOM}","MemberCount":2,"Type":"Enter","MemberList_Account":[${BIG}],"EventTime":${min(20)}}`,
+      `{"CallbackCommand":"Mic.CallbackAfterSeatInfoChanged","Operator_Account":"alice","RoomId":"${ROOM}","SeatList":[{"Index":0,"Member_Account":"alice","IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":true},{"Index":1,"Member_Account":${BIG},"IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false},{"Index":2,"Member_Account":"","IsTakenDisabled":true,"IsVideoDisabled":false,"IsAudioDisabled":false}],"EventTime":${min(21)}}`,
+    ];
+    for (const body of bodies) expect((await sendCallback(rh, { body })).status).toBe(200);
+    await until("the projection has the room with its two members", async () => {
+      const r = await fetch(`${admin}/v1/rooms/${ROOM}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return r.ok && ((await r.json()) as { seatedCount: number }).seatedCount === 2;
+    });
+
     await show("Rooms");
-    const note = page.getByText("This roomhook does not serve room state");
     const list = page.getByRole("table", { name: "Rooms" });
-    await list.waitFor();
-    // Until the room-state API (SPEC §8) is on this branch the view says so; with it, rooms show.
-    await until(
-      "the rooms or the note",
-      async () => (await note.isVisible()) || (await list.getByText("room-a").isVisible()),
-    );
-    // docs/screenshots/rooms.png comes from dashboard-rooms.test.ts (real room data) meanwhile.
+    const row = list.locator("tbody tr").filter({ has: page.getByRole("button", { name: ROOM }) });
+    await until("the room is listed", async () => (await row.textContent())?.includes("Weekly sync"));
+    const cells = await row.locator("td").allTextContents();
+    expect(cells.slice(0, 6)).toEqual([ROOM, "Weekly sync", "alice", "2", "2", "active"]); // members, seated
+    expect(w.requests).toContain(`GET ${admin}/v1/rooms?status=active&limit=100`);
+
+    await row.getByRole("button", { name: ROOM }).click();
+    const members = page.getByRole("table", { name: "Members (2)" });
+    await members.waitFor();
+    expect(await members.locator("tbody tr td:first-child").allTextContents()).toEqual(["alice", BIG]);
+    const seats = page.getByRole("table", { name: "Seats (3)" });
+    const seatRows = seats.locator("tbody tr");
+    expect((await seatRows.nth(0).locator("td").allTextContents()).slice(0, 5)).toEqual([
+      "0",
+      "alice",
+      "open",
+      "open",
+      "locked",
+    ]);
+    expect((await seatRows.nth(1).locator("td").allTextContents()).slice(0, 2)).toEqual(["1", BIG]);
+    expect((await seatRows.nth(2).locator("td").allTextContents()).slice(0, 3)).toEqual(["2", "(empty)", "locked"]);
+    expect(w.requests).toContain(`GET ${admin}/v1/rooms/${ROOM}?sdkAppId=${APP}`);
+    expect(w.requests).toContain(`GET ${admin}/v1/rooms/${ROOM}/attendance?sdkAppId=${APP}`);
+
+    // The timeline: alice and the big id still there, bob kicked after ten minutes.
+    const timeline = page.getByRole("img", { name: /Attendance from .*: 3 users, 3 sessions/ });
+    await timeline.waitFor();
+    expect(await timeline.locator("rect.open").count()).toBe(2);
+    expect(await timeline.locator("rect.closed").count()).toBe(1);
+    expect(await timeline.locator("rect.closed title").textContent()).toMatch(/^bob: .*\(Kicked\), 10 ?min/);
+    expect(await timeline.locator("text.who").allTextContents()).toEqual(["alice", "bob", BIG]);
+    const sessions = page.getByRole("table", { name: "Sessions" }).locator("tbody tr");
+    expect(await sessions.count()).toBe(3);
+    expect(await sessions.filter({ hasText: "bob" }).locator("td").nth(3).textContent()).toBe("Kicked");
+    expect(await sessions.filter({ hasText: BIG }).locator("td").nth(2).textContent()).toBe("still there");
+    // The screenshot starts at the room list, so the room's members, seats and timeline fit in it.
+    const top = (await list.boundingBox())!.y + (await page.evaluate<number>("window.scrollY"));
+    await page.evaluate(`window.scrollTo(0, ${top - 12})`);
+    await screenshot(page, "rooms", ROOT);
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`attendance-${ROOM}.csv`);
+    const downloaded = readFileSync((await download.path())!, "utf8");
+    const res = await fetch(`${admin}/v1/rooms/${ROOM}/attendance?format=csv`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.headers.get("content-type")).toContain("text/csv");
+    // Open sessions' durations run on with the clock between the two answers: compare without them.
+    expect(settledCsv(downloaded)).toBe(settledCsv(await res.text()));
+    expect(downloaded).toContain(`,${ROOM},${BIG},${min(20)},`);
+    expect(downloaded).toContain(`,${ROOM},bob,${min(5)},`);
+    expect(downloaded.split("\r\n").filter((l) => l !== "")).toHaveLength(4); // header + 3 sessions
+    expect(w.requests).toContain(`GET ${admin}/v1/rooms/${ROOM}/attendance?format=csv&sdkAppId=${APP}`);
   });
 
   test("readable on a phone: nothing wider than the screen but the tables' own scroll boxes", async () => {
@@ -204,10 +283,42 @@ describe("the dashboard in Chromium", () => {
   });
 
   test("no console error, and no request left the admin listener", () => {
-    // The one 401 the token test caused on purpose is allowed, and a 404 from /v1/rooms while the
-    // room-state API is not in this build.
-    expect(unexpectedErrors(w, ["/v1/rooms"])).toEqual([]);
+    // The one 401 the token test caused on purpose is allowed.
+    expect(unexpectedErrors(w)).toEqual([]);
     expect(w.foreign).toEqual([]);
     expect(w.requests.some((r) => r.includes("/v1/stats"))).toBe(true);
+  });
+});
+
+describe("the Rooms view on a receiver with two apps", () => {
+  test("the list needs an SdkAppID (SPEC §8): the view says so, then shows the rooms of the app entered", async () => {
+    const OTHER = APP + 7;
+    const two = await startRoomhook({
+      dataDir: tempDir("dashboard-two-apps"),
+      config: { apps: [{ sdk_app_id: APP }, { sdk_app_id: OTHER }] },
+    });
+    try {
+      const origin = `http://${String(two.logs.find((l) => l.msg === "roomhook listening")!.admin)}`;
+      const enter = (room: string) => memberEnter(room, { EventTime: Date.now() });
+      expect((await sendCallback(two, { body: enter("first-app-room") })).status).toBe(200);
+      expect((await sendCallback(two, { sdkAppId: OTHER, body: enter("other-app-room") })).status).toBe(200);
+      const tw = await watchedPage(browser, origin);
+      await tw.page.goto(`${origin}/ui/#rooms`);
+      await tw.page.getByText("This roomhook has more than one app: enter the SdkAppID").waitFor();
+      const app = tw.page.getByLabel("SdkAppID");
+      await app.fill(String(OTHER));
+      await app.press("Enter"); // a change event; the form is not submitted
+      const list = tw.page.getByRole("table", { name: "Rooms" });
+      await list.getByRole("button", { name: "other-app-room" }).waitFor();
+      expect(await list.locator("tbody tr").count()).toBe(1);
+      await list.getByRole("button", { name: "other-app-room" }).click();
+      await tw.page.getByRole("table", { name: "Members (1)" }).waitFor();
+      expect(tw.requests).toContain(`GET ${origin}/v1/rooms/other-app-room?sdkAppId=${OTHER}`);
+      // The one 400 is the list asked without an app, on purpose; nothing else went wrong.
+      expect(tw.errors.filter((e) => !/status of 400 .*\/v1\/rooms\?/.test(e))).toEqual([]);
+      expect(tw.foreign).toEqual([]);
+    } finally {
+      await two.stop();
+    }
   });
 });

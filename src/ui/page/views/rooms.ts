@@ -7,6 +7,7 @@ import * as f from "../format.ts";
 import type { View, ViewContext } from "../view.ts";
 import { timeline } from "./timeline.ts";
 
+const MANY_APPS = "This roomhook has more than one app: enter the SdkAppID whose rooms to show.";
 const UNAVAILABLE = "This roomhook does not serve room state (GET /v1/rooms answered 404).";
 
 function roomPath(r: Pick<RoomSummary, "roomId" | "sdkAppId">, rest = ""): string {
@@ -64,6 +65,10 @@ function detail(ctx: ViewContext, d: RoomDetail, a: Attendance): (HTMLElement | 
       {},
       `${d.roomName ?? "(no name)"} · ${d.status} · owner ${d.ownerId ?? "unknown"} · created ${f.time(d.createdAt)}`,
       d.destroyedAt ? ` · destroyed ${f.time(d.destroyedAt)}` : "",
+      // Tencent's own MemberCount, when it last sent one that differs from ours: worth a look.
+      d.tencentMemberCount !== null && d.tencentMemberCount !== d.memberCount
+        ? ` · Tencent counted ${f.int(d.tencentMemberCount)} members`
+        : "",
     ),
     members.wrap,
     seats.wrap,
@@ -104,6 +109,14 @@ export const roomsView: View = (root, ctx) => {
     { id: "room-status" },
     ...["active", "destroyed", "all"].map((s) => h("option", { value: s }, s)),
   );
+  // SPEC §8: the list needs sdkAppId when the receiver has more than one app (empty: the one app).
+  const app = h("input", {
+    id: "room-app",
+    inputmode: "numeric",
+    placeholder: "only app",
+    autocomplete: "off",
+    size: 12,
+  });
   const list = table("Rooms", ["Room", "Name", "Owner", "Members", "Seated", "Status", "Updated"]);
   const note = h("p", {});
   const panel = h("section", { class: "room", "aria-live": "polite" });
@@ -122,18 +135,35 @@ export const roomsView: View = (root, ctx) => {
   });
   root.append(
     h("h1", {}, "Rooms"),
-    h("form", { class: "filters" }, h("label", { for: "room-status" }, "Status"), status),
+    h(
+      "form",
+      { class: "filters", onsubmit: (e: Event) => e.preventDefault() },
+      h("label", { for: "room-status" }, "Status"),
+      status,
+      h("label", { for: "room-app" }, "SdkAppID"),
+      app,
+    ),
     list.wrap,
     note,
     panel,
   );
   const tick = async () => {
     let l: RoomList;
+    const appId = app.value.trim();
     try {
-      l = await ctx.api.get<RoomList>(`/v1/rooms?status=${status.value}&limit=100`);
+      l = await ctx.api.get<RoomList>(
+        `/v1/rooms?status=${status.value}&limit=100${appId ? `&sdkAppId=${encodeURIComponent(appId)}` : ""}`,
+      );
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         note.textContent = UNAVAILABLE;
+        return;
+      }
+      if (e instanceof ApiError && e.status === 400) {
+        // More than one app configured and none entered, or not a valid id: say so, not an error.
+        rows.set([], (r) => `${r.sdkAppId}/${r.roomId}`);
+        note.textContent = appId ? `SdkAppID: ${e.message}` : MANY_APPS;
+        ctx.ok();
         return;
       }
       throw e;
@@ -144,5 +174,6 @@ export const roomsView: View = (root, ctx) => {
     ctx.ok();
   };
   status.addEventListener("change", () => void tick().catch(ctx.report));
+  app.addEventListener("change", () => void tick().catch(ctx.report));
   return poll(tick, 5000, ctx.report);
 };

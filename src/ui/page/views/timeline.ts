@@ -9,9 +9,9 @@ const LABEL = 180;
 const ROW = 26;
 
 export function timeline(a: Attendance, now: number): SVGElement {
-  const sessions = a.sessions.filter((s) => s.enteredAt !== null);
+  const sessions = a.sessions;
   const users = [...new Set(sessions.map((s) => s.userId))];
-  const start = Math.min(...sessions.map((s) => s.enteredAt!), now);
+  const start = Math.min(...sessions.map((s) => s.enteredAt), now);
   const end = Math.max(...sessions.map((s) => s.leftAt ?? now), start + 1);
   const x = (t: number) => LABEL + ((t - start) / (end - start)) * (WIDTH - LABEL - 10);
   const height = users.length * ROW + 30;
@@ -24,7 +24,7 @@ export function timeline(a: Attendance, now: number): SVGElement {
     ),
     ...sessions.map((s) => {
       const y = users.indexOf(s.userId) * ROW + 5;
-      const x0 = x(s.enteredAt!);
+      const x0 = x(s.enteredAt);
       const w = Math.max(2, x(s.leftAt ?? now) - x0);
       const why = s.leftAt === null ? "still there" : `left ${f.time(s.leftAt)} (${s.leaveType ?? "unknown"})`;
       return svg(
