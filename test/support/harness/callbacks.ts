@@ -119,6 +119,13 @@ export const OFFICIAL_EXAMPLES: Record<string, string> = {
 };
 
 let uniq = 0;
+let lastEventTime = 0;
+/** Tencent's EventTime (ms), strictly rising within this process so that no two bodies are equal. */
+function uniqueEventTime(): number {
+  lastEventTime = Math.max(Date.now(), lastEventTime + 1);
+  return lastEventTime;
+}
+
 /** A valid, unique Room.CallbackAfterMemberEnter body (unique RoomId and EventTime). */
 export function memberEnter(roomId = `room-${process.pid}-${++uniq}`, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -128,7 +135,7 @@ export function memberEnter(roomId = `room-${process.pid}-${++uniq}`, extra: Rec
     MemberCount: 2,
     Type: "Enter",
     MemberList_Account: ["user1"],
-    EventTime: Date.now() * 1000 + (++uniq % 1000),
+    EventTime: uniqueEventTime(),
     ...extra,
   });
 }
