@@ -25,6 +25,11 @@ export const MIN_RPS = 200;
 export const UNCAPPED_RPS = 100_000;
 /** Deliveries are never capped below this many times the ingest's pace (see IngestPriority). */
 export const PACE_MARGIN = 1.25;
+/**
+ * The pace is the highest commit rate of this many adjustments (1 s): a starved ingest commits in
+ * fits, and a floor that followed each dip would let the cut hold deliveries below the arrivals.
+ */
+const PACE_WINDOWS = 10;
 const DECREASE = 0.7;
 const INCREASE = 1.25;
 
@@ -103,7 +108,7 @@ export class IngestPriority {
   private adjustedAt: number;
   private started = 0;
   private headAtAdjust: number;
-  private lastCommitRate = 0;
+  private readonly commitRates: number[] = [];
 
   constructor(
     private readonly ingest: IngestSignals,
@@ -155,11 +160,12 @@ export class IngestPriority {
     const rate = (this.started * 1000) / elapsed;
     const head = this.ingest.headSeq;
     const commitRate = ((head - this.headAtAdjust) * 1000) / elapsed;
-    const pace = Math.max(commitRate, this.lastCommitRate) * this.width() * PACE_MARGIN;
+    this.commitRates.push(commitRate);
+    if (this.commitRates.length > PACE_WINDOWS) this.commitRates.shift();
+    const pace = Math.max(...this.commitRates) * this.width() * PACE_MARGIN;
     this.adjustedAt = t;
     this.started = 0;
     this.headAtAdjust = head;
-    this.lastCommitRate = commitRate;
     const stall = this.ingest.ingestStallUs;
     if (commitRate === 0) {
       this.cap = Infinity; // no callback arriving: no ack to protect
