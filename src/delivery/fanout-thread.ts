@@ -6,7 +6,6 @@
 // the metrics. This module is the thread's main: its state lives in the one `thread` below.
 import type { Logger } from "pino";
 import { createLogger } from "../log.ts";
-import { currentNice, currentThreadId, setThreadNice, threadIdsNamed } from "../threads/priority.ts";
 import { controlFanout, type FanoutControl } from "./control.ts";
 import { CountingObserver } from "./delivery-counts.ts";
 import { Fanout } from "./fanout.ts";
@@ -19,33 +18,6 @@ declare const self: Worker;
 
 /** Delivery counts are pushed at least this often (a scrape also fetches them with its reply). */
 export const COUNTS_EVERY_MS = 1000;
-/**
- * How much nicer than the ingest thread this thread and Bun's HTTP client thread (which only the
- * fan-out uses) run: when they and the ingest want the same core, the OS gives the ingest about
- * three times their share (CFS weights 1024 vs 335); with a core to spare they run at full speed all
- * the same. Relative, so a service started with `nice` keeps its own level. Linux's setpriority(2)
- * on a thread id affects that thread only.
- */
-export const FANOUT_NICER_BY = 5;
-
-/** Lowers this thread's priority; the HTTP client thread's once it exists (true when done). */
-function yieldToIngest(self: boolean, logger: Logger): boolean {
-  try {
-    // A new thread starts at its creator's (the ingest thread's) level; once lowered, this thread's
-    // level is the one the HTTP client thread gets.
-    if (self) setThreadNice(currentThreadId(), currentNice() + FANOUT_NICER_BY);
-    const http = threadIdsNamed("HTTP Client");
-    for (const tid of http) setThreadNice(tid, currentNice());
-    return http.length > 0;
-  } catch (e) {
-    logger.warn(
-      { err: (e as Error).message },
-      "fan-out: cannot lower its threads' priority; the ingest shares the CPU evenly",
-    );
-    return true;
-  }
-}
-
 interface Running {
   fanout: Fanout;
   priority: IngestPriority;
@@ -53,8 +25,6 @@ interface Running {
   slots: SharedSlots;
   counts: CountingObserver;
   logger: Logger;
-  /** Bun's HTTP client thread starts with the first delivery; it is lowered once found. */
-  httpThreadLowered: boolean;
   timers: ReturnType<typeof setInterval>[];
 }
 
@@ -78,7 +48,6 @@ function publish(r: Running): void {
 function start(setup: ThreadSetup): Running {
   const slots = SharedSlots.attach(setup.slots);
   const logger = createLogger(setup.logLevel);
-  const httpThreadLowered = yieldToIngest(true, logger);
   const counts = new CountingObserver();
   let fanout: Fanout | null = null; // the priority reads its width once it exists
   const priority = new IngestPriority(slots, () => fanout?.size ?? 0);
@@ -97,7 +66,6 @@ function start(setup: ThreadSetup): Running {
     slots,
     counts,
     logger,
-    httpThreadLowered,
     timers: [],
   };
   publish(r);
@@ -106,7 +74,6 @@ function start(setup: ThreadSetup): Running {
     setInterval(() => {
       const c = counts.take();
       if (c) post({ t: "counts", counts: c });
-      if (!r.httpThreadLowered && r.fanout.size > 0) r.httpThreadLowered = yieldToIngest(false, logger);
     }, COUNTS_EVERY_MS),
   );
   return r;
