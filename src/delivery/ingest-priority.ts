@@ -17,6 +17,11 @@ export const MONITOR_EVERY_MS = 50;
 export const ADJUST_EVERY_MS = 100;
 /** Above this much ingest stall per 100 ms the fan-out backs off... */
 export const HIGH_STALL_US = 5000;
+/**
+ * Above this the CPU is really short (the ingest waits a fifth of the time): the cut may then go
+ * below the ingest's pace, the lag grows, and the acks keep their speed.
+ */
+export const SEVERE_STALL_US = 20_000;
 /** ...and below this it gives the cut back. */
 export const LOW_STALL_US = 2000;
 /** The cap never goes below this, so a starved machine still drains its backlog. */
@@ -97,9 +102,10 @@ export interface IngestSignals {
 }
 
 /**
- * The fan-out thread: may one more delivery start now? Shared by all targets. The cap never goes
- * below the pace of the ingest (events committed per second × `width`, the targets, × PACE_MARGIN):
- * the rule may slow a backlog's catch-up while callbacks arrive, never let the lag grow by itself.
+ * The fan-out thread: may one more delivery start now? Shared by all targets. Unless the stall is
+ * severe, the cap never goes below the pace of the ingest (events committed per second × `width`,
+ * the targets, × PACE_MARGIN): the rule may slow a backlog's catch-up while callbacks arrive, but
+ * lets the lag grow only when the CPU really is short.
  */
 export class IngestPriority {
   private cap = Infinity;
@@ -171,7 +177,8 @@ export class IngestPriority {
       this.cap = Infinity; // no callback arriving: no ack to protect
     } else if (stall > HIGH_STALL_US) {
       const from = this.cap === Infinity ? rate : Math.min(this.cap, rate);
-      this.cap = Math.max(MIN_RPS, pace, from * DECREASE);
+      const floor = stall > SEVERE_STALL_US ? MIN_RPS : Math.max(MIN_RPS, pace);
+      this.cap = Math.max(floor, from * DECREASE);
     } else if (stall < LOW_STALL_US && this.cap !== Infinity) {
       this.cap = Math.max(pace, this.cap * INCREASE);
       if (this.cap >= UNCAPPED_RPS) this.cap = Infinity;

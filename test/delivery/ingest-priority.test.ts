@@ -12,6 +12,7 @@ import {
   MONITOR_EVERY_MS,
   PACE_MARGIN,
   readRunQueueWaitNs,
+  SEVERE_STALL_US,
   StallMonitor,
 } from "../../src/delivery/ingest-priority.ts";
 import { SharedSlots } from "../../src/delivery/shared-slots.ts";
@@ -78,6 +79,14 @@ describe("IngestPriority", () => {
     }
     expect(got.quiet).toBeGreaterThan((p.rateCap / 2) * 0.8);
     expect(got.busy).toBeLessThan((p.rateCap / 2) * 1.2);
+  });
+
+  test("a severe stall (the CPU really short) may cut below the ingest's pace, down to MIN_RPS", () => {
+    const { s, p, run } = rig(2);
+    s.ingestStallUs = SEVERE_STALL_US * 2;
+    run(3000, 60_000, 1000);
+    expect(p.rateCap).toBeLessThan(1000 * 2 * PACE_MARGIN * 0.5);
+    expect(p.rateCap).toBeGreaterThanOrEqual(MIN_RPS);
   });
 
   test("the cut never goes below MIN_RPS, even when the ingest is slow", () => {
