@@ -123,6 +123,7 @@ export class RoomhookService {
       await service.startFanoutAndAdmin();
     } catch (e) {
       await service.listener.stop(0);
+      await service.admin?.stop(true);
       await service.fanout?.stop(0);
       await service.rooms?.stop();
       await service.closeStores();
@@ -199,7 +200,8 @@ export class RoomhookService {
     const qdir = quarantineDir(config.data_dir);
     const headSeq = () => journal.writer.headSeq;
     const quarantineHead = () => quarantine.headSeq;
-    const fanout = await FanoutHost.start({
+    // The thread starts while the admin listener opens; calls to it wait until it is up.
+    const { host: fanout, ready } = FanoutHost.spawn({
       targets: config.targets,
       dataDir: config.data_dir,
       journalDir: jdir,
@@ -209,7 +211,6 @@ export class RoomhookService {
       onCounts: (c) => deps.metrics.addDeliveryCounts(c),
     });
     this.fanout = fanout;
-    fanout.committed(headSeq()); // callbacks acknowledged while the thread was starting
     deps.metrics.watch({
       journalDir: jdir,
       quarantineDir: qdir,
@@ -239,6 +240,7 @@ export class RoomhookService {
     });
     admin.use(dashboardRoutes(stats)); // mounts in place, behind the admin app's token check
     this.admin = admin.listen({ hostname: adminListen.hostname, port: adminListen.port });
+    await ready;
   }
 
   /** What the "roomhook listening" line reports. */

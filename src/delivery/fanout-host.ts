@@ -61,17 +61,30 @@ export class FanoutHost implements FanoutControl {
     this.logLevel = opts.logLevel;
   }
 
-  /** Starts the thread; resolves once every target has loaded its cursor (rejects if one cannot). */
-  static async start(opts: FanoutHostOptions): Promise<FanoutHost> {
+  /**
+   * Starts the thread and returns at once: calls made meanwhile wait in the thread's queue, so the
+   * admin API can listen before the thread is up. `ready` resolves once every target has loaded its
+   * cursor, and rejects (the thread ended) if one cannot.
+   */
+  static spawn(opts: FanoutHostOptions): { host: FanoutHost; ready: Promise<void> } {
     const host = new FanoutHost(opts);
-    try {
-      await host.spawn();
-    } catch (e) {
-      host.stopping = true;
-      host.worker?.terminate();
-      throw e;
-    }
-    host.monitor.start();
+    const ready = host.spawn().then(
+      () => {
+        host.monitor.start();
+      },
+      (e: Error) => {
+        host.stopping = true;
+        host.worker?.terminate();
+        throw e;
+      },
+    );
+    return { host, ready };
+  }
+
+  /** spawn() and wait until it is ready. */
+  static async start(opts: FanoutHostOptions): Promise<FanoutHost> {
+    const { host, ready } = FanoutHost.spawn(opts);
+    await ready;
     return host;
   }
 
