@@ -71,7 +71,7 @@ describe("FanoutHost: the fan-out thread", () => {
   test("commits told through the shared head are delivered; status, counts and the lowest cursor follow", async () => {
     const { host, seen, counts, append } = await rig();
     await append(20);
-    await until("20 deliveries", () => seen.length >= 20);
+    await until("20 deliveries settled", async () => (await host.list())[0]!.delivered === 20);
     const [t] = await host.list();
     expect(t!.name).toBe("t");
     expect(t!.delivered).toBe(20);
