@@ -142,3 +142,35 @@ export async function streamMessages(servers: string[], stream: string): Promise
     await nc.close();
   }
 }
+
+type NatsTomlValue = string | number | boolean | string[];
+
+function tomlTable(header: string, t: Record<string, NatsTomlValue | undefined>): string {
+  const lines = [header];
+  for (const [k, v] of Object.entries(t)) if (v !== undefined) lines.push(`${k} = ${JSON.stringify(v)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A `[[targets]]` table of kind "nats" (values as in the config file). */
+export function natsTargetToml(t: Record<string, NatsTomlValue | undefined>): string {
+  return tomlTable("[[targets]]", { kind: "nats", name: "bus", subject: "roomhook.{sdkAppId}.{type}", ...t });
+}
+
+/** The `[upstream]` table of a hub. */
+export function upstreamToml(t: Record<string, NatsTomlValue | undefined>): string {
+  return tomlTable("[upstream]", { kind: "nats", ...t });
+}
+
+/** How many messages a stream holds and its last sequence (0s when it does not exist yet). */
+export async function streamState(servers: string[], stream: string): Promise<{ messages: number; lastSeq: number }> {
+  const nc = await connect({ servers });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream);
+    return { messages: info.state.messages, lastSeq: info.state.last_seq };
+  } catch {
+    return { messages: 0, lastSeq: 0 };
+  } finally {
+    await nc.close();
+  }
+}
