@@ -56,7 +56,7 @@ function sendUntil(r: Roomhook[], stop: () => boolean): Promise<number> {
   })();
 }
 
-const idsOf = (msgs: { header?: { get(k: string): string } }[]) => msgs.map((m) => m.header?.get("Nats-Msg-Id"));
+const idsOf = (msgs: { header?: { get(k: string): string } }[]) => msgs.map((m) => m.header?.get("Nats-Msg-Id") ?? "");
 
 describe("NATS cluster (3 nodes, R3 stream)", () => {
   test("a nats node killed during publishing loses nothing", async () => {

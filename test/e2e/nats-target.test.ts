@@ -35,7 +35,7 @@ async function receiver(stream: string, dataDir = join(tempDir("nats-rx"), "data
   return await startRoomhook({ dataDir, tomlText: receiverToml(dataDir, stream) });
 }
 
-const idsOf = (msgs: { header?: { get(k: string): string } }[]) => msgs.map((m) => m.header?.get("Nats-Msg-Id"));
+const idsOf = (msgs: { header?: { get(k: string): string } }[]) => msgs.map((m) => m.header?.get("Nats-Msg-Id") ?? "");
 
 describe("NATS target (binary)", () => {
   test("the same callbacks sent to two receivers end up once in the stream", async () => {
