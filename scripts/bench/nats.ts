@@ -2,7 +2,7 @@
 // in time and stopped by pid; nothing outlives the run.
 //
 //   1. published/s from a backlog: a journal of N events is written first (cursor at 0), then
-//      dist/roomhook starts with one NATS target (max_in_flight 256, create_stream) on a local
+//      dist/roomhook starts with one NATS target (max_in_flight 1024, create_stream) on a local
 //      nats-server (JetStream, file store); the rate is the target's cursor (PubAcks) over time.
 //   2. ingest req/s under wrk (scripts/bench/post.lua, fsync durability) with no target and with
 //      the NATS target, interleaved over ROUNDS rounds (as scripts/bench/fanout does).
@@ -76,7 +76,7 @@ function toml(dataDir: string, port: number, adminPort: number, extra: string): 
 }
 
 const natsTarget = (url: string, stream: string) =>
-  `[[targets]]\nkind = "nats"\nname = "bus"\nurl = "${url}"\nstream = "${stream}"\nsubject = "${stream}.{sdkAppId}.{type}"\ncreate_stream = true\nmax_in_flight = 256\n`;
+  `[[targets]]\nkind = "nats"\nname = "bus"\nurl = "${url}"\nstream = "${stream}"\nsubject = "${stream}.{sdkAppId}.{type}"\ncreate_stream = true\nmax_in_flight = 1024\n`;
 
 async function roomhook(dataDir: string, extra: string) {
   const port = freePort();
@@ -85,6 +85,7 @@ async function roomhook(dataDir: string, extra: string) {
   await Bun.write(cfg, toml(dataDir, port, adminPort, extra));
   const proc = spawn([BIN, "serve", "--config", cfg], 600);
   await waitHttp(`http://127.0.0.1:${port}/healthz`);
+  await waitHttp(`http://127.0.0.1:${adminPort}/metrics`); // the admin listener opens after the callback one
   return { proc, port, admin: `http://127.0.0.1:${adminPort}` };
 }
 
@@ -224,7 +225,7 @@ try {
     [
       "| measurement | result | target |",
       "|---|---|---|",
-      `| published/s from a backlog to a local JetStream stream (PubAck each), max_in_flight 256 | **${p.rate.toFixed(0)}/s** (${p.events} in ${p.seconds.toFixed(2)} s) | >= 10,000/s |`,
+      `| published/s from a backlog to a local JetStream stream (PubAck each), max_in_flight 1024 | **${p.rate.toFixed(0)}/s** (${p.events} in ${p.seconds.toFixed(2)} s) | >= 10,000/s |`,
       `| hub mirror rate (durable consumer, fsync journal, ack after fsync) | **${h.rate.toFixed(0)}/s** (${h.events} in ${h.seconds.toFixed(2)} s) | |`,
       `| ingest req/s, no target (median of ${ROUNDS}) | ${n.toFixed(0)} (${none.map((x) => x.toFixed(0)).join(", ")}) | |`,
       `| ingest req/s, one NATS target | ${w.toFixed(0)} (${withNats.map((x) => x.toFixed(0)).join(", ")}): **${(w / n).toFixed(2)}x** | >= 0.8x |`,

@@ -123,7 +123,7 @@ export const NatsTargetSchema = Type.Object(
     replicas: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
     types: Type.Array(Type.String({ minLength: 1 }), { default: ["*"] }),
     rooms: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
-    max_in_flight: Type.Integer({ default: 256, minimum: 1, maximum: 4096 }),
+    max_in_flight: Type.Integer({ default: 1024, minimum: 1, maximum: 4096 }),
     timeout_ms: Type.Integer({ default: 5000, minimum: 100, maximum: 300_000 }),
     /** Backoff of a failed publish: doubles from 100 ms up to this, forever (the journal is the buffer). */
     retry_max_ms: Type.Integer({ default: 30_000, minimum: 100, maximum: 3_600_000 }),

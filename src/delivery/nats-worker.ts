@@ -18,7 +18,7 @@ import { DeadLetterLog } from "./dead-letters.ts";
 import type { LastError } from "./dispatcher.ts";
 import { EventFilter } from "./journal-feed.ts";
 import type { TargetState, TargetStatus, WorkerDeps } from "./worker.ts";
-import { LINES_PER_SCAN, MAX_REDELIVERY_BATCH, POLL_MS } from "./worker-limits.ts";
+import { LINES_PER_SCAN, MAX_REDELIVERY_BATCH, POLL_MS, PRIORITY_RETRY_MS } from "./worker-limits.ts";
 
 /** Lines read ahead of the publishes (in memory), per max_in_flight slot. */
 const READ_AHEAD_PER_SLOT = 4;
@@ -58,6 +58,7 @@ export class NatsWorker {
   private stopped = false;
   private pumpQueued = false;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private priorityTimer: ReturnType<typeof setTimeout> | null = null;
   private delivered = 0;
   private failedAttempts = 0;
   private lastError: LastError = null;
@@ -139,11 +140,25 @@ export class NatsWorker {
     if (this.retryAt && this.inFlight > 0) return; // a failure: let what is in flight settle first
     this.retryAt = 0;
     const max = this.config.max_in_flight;
-    while (this.inFlight < max && this.redeliveries.length) this.send(this.redeliveries.shift()!);
+    while (this.inFlight < max && this.redeliveries.length && this.mayStart()) this.send(this.redeliveries.shift()!);
     while (this.inFlight < max && this.next < this.queue.length) {
-      const e = this.queue[this.next++]!;
+      const e = this.queue[this.next]!;
+      if (e.state === "queued" && !this.mayStart()) break;
+      this.next++;
       if (e.state === "queued") this.send(e);
     }
+  }
+
+  /** The ingest priority (shared with the HTTP targets): publishes slow down while the ingest waits for a core. */
+  private mayStart(): boolean {
+    if (!this.deps.priority || this.deps.priority.take()) return true;
+    if (!this.priorityTimer) {
+      this.priorityTimer = setTimeout(() => {
+        this.priorityTimer = null;
+        this.schedule();
+      }, PRIORITY_RETRY_MS);
+    }
+    return false;
   }
 
   /** Reads committed lines into the queue while the read-ahead has room. */
@@ -396,6 +411,7 @@ export class NatsWorker {
     this.running = false;
     this.stopped = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.priorityTimer) clearTimeout(this.priorityTimer);
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, graceMs);

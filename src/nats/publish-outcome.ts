@@ -14,6 +14,27 @@ const PERMANENT_CODES = new Map<number, string>([
   [10062, "message too large for the stream"],
 ]);
 
+const UTF8 = new TextDecoder();
+
+/** A PubAck's body: `{"stream":…,"seq":N[,"duplicate":true]}` or `{"error":{"code":…,"err_code":…,"description":…}}`. */
+export function classifyPubAck(data: Uint8Array): PublishOutcome {
+  let v: { seq?: unknown; duplicate?: unknown; error?: { err_code?: number; description?: string } };
+  try {
+    v = JSON.parse(UTF8.decode(data));
+  } catch {
+    return { kind: "retry", error: "an answer that is not a PubAck" };
+  }
+  if (v.error) return apiError(v.error.err_code ?? 0, v.error.description ?? "JetStream error");
+  if (typeof v.seq !== "number") return { kind: "retry", error: "an answer that is not a PubAck" };
+  return { kind: "published", streamSeq: v.seq, duplicate: v.duplicate === true };
+}
+
+function apiError(code: number, message: string): PublishOutcome {
+  const why = PERMANENT_CODES.get(code);
+  if (why) return { kind: "dead", error: `${why}: ${message} (JetStream error ${code})` };
+  return { kind: "retry", error: `JetStream error ${code}: ${message}` };
+}
+
 export function classifyPublishError(e: unknown): PublishOutcome {
   const err = e as { name?: string; message?: string; code?: unknown };
   const name = err?.name ?? "Error";
@@ -21,11 +42,7 @@ export function classifyPublishError(e: unknown): PublishOutcome {
   if (name === "InvalidArgumentError" && /max_payload/.test(message)) {
     return { kind: "dead", error: `message too large: ${message} (the server's max_payload)` };
   }
-  if (name === "JetStreamApiError" && typeof err.code === "number") {
-    const why = PERMANENT_CODES.get(err.code);
-    if (why) return { kind: "dead", error: `${why}: ${message} (JetStream error ${err.code})` };
-    return { kind: "retry", error: `JetStream error ${err.code}: ${message}` };
-  }
+  if (name === "JetStreamApiError" && typeof err.code === "number") return apiError(err.code, message);
   if (name === "JetStreamNotEnabled") return { kind: "retry", error: "no JetStream answered (stream unavailable)" };
   return { kind: "retry", error: `${name}: ${message}` };
 }

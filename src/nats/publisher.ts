@@ -2,12 +2,13 @@
 // at start (creates it when create_stream is set), and publishes one journal line with its event id
 // as Nats-Msg-Id, so a line published twice (a retry, a crash before the cursor was saved, the same
 // callback at two receivers) is stored once within the stream's duplicate window.
-import { type JetStreamClient, jetstream, jetstreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { jetstreamManager, type StreamConfig } from "@nats-io/jetstream";
 import { headers, type NatsConnection, nanos } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { NatsTargetConfig } from "../config/schema.ts";
 import { connectNats, publicServers } from "./connect.ts";
-import { classifyPublishError, type PublishOutcome } from "./publish-outcome.ts";
+import type { PublishOutcome } from "./publish-outcome.ts";
+import { PubAcks } from "./pub-acks.ts";
 import { SubjectTemplate, subjectMatches } from "./subject.ts";
 
 export interface PublishRecord {
@@ -24,7 +25,7 @@ const UTF8 = new TextEncoder();
 export class NatsPublisher {
   readonly subject: SubjectTemplate;
   private nc: NatsConnection | null = null;
-  private js: JetStreamClient | null = null;
+  private acks: PubAcks | null = null;
   private streamSubjects: string[] = [];
   private closed = false;
   /** Why the link is not ready, for the status; null once connected and the stream is checked. */
@@ -38,7 +39,7 @@ export class NatsPublisher {
   }
 
   get ready(): boolean {
-    return this.js !== null && !this.closed;
+    return this.acks !== null && !this.closed;
   }
 
   /** Connects and checks the stream, retrying every `retryMs` until it works or close() is called. */
@@ -48,7 +49,7 @@ export class NatsPublisher {
         this.nc ??= await connectNats(this.config, `roomhook target ${this.config.name}`);
         if (this.closed) break;
         await this.checkStream(this.nc);
-        this.js = jetstream(this.nc, { timeout: this.config.timeout_ms });
+        this.acks = new PubAcks(this.nc, this.config.timeout_ms);
         this.problem = null;
         this.logger.info(
           { target: this.config.name, servers: publicServers(this.config), stream: this.config.stream },
@@ -92,8 +93,8 @@ export class NatsPublisher {
   }
 
   publish(r: PublishRecord): Promise<PublishOutcome> {
-    const js = this.js;
-    if (!js) return Promise.resolve({ kind: "retry", error: this.problem ?? "not connected" });
+    const acks = this.acks;
+    if (!acks) return Promise.resolve({ kind: "retry", error: this.problem ?? "not connected" });
     const subject = this.subject.render(r);
     if (!this.covers(subject)) {
       return Promise.resolve({
@@ -105,21 +106,14 @@ export class NatsPublisher {
     h.set("Roomhook-Seq", String(r.seq));
     h.set("Roomhook-Type", r.type);
     if (r.roomId !== null) h.set("Roomhook-Room", encodeURIComponent(r.roomId));
-    try {
-      return js
-        .publish(subject, UTF8.encode(r.line), { msgID: r.id, headers: h, timeout: this.config.timeout_ms })
-        .then(
-          (ack): PublishOutcome => ({ kind: "published", streamSeq: ack.seq, duplicate: ack.duplicate }),
-          classifyPublishError,
-        );
-    } catch (e) {
-      return Promise.resolve(classifyPublishError(e));
-    }
+    h.set("Nats-Msg-Id", r.id);
+    return acks.publish(subject, UTF8.encode(r.line), h);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.js = null;
+    this.acks?.close();
+    this.acks = null;
     const nc = this.nc;
     this.nc = null;
     if (nc) await nc.close().catch(() => {});

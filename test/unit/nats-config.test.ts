@@ -31,7 +31,7 @@ describe("NATS config", () => {
       create_stream: false,
       duplicate_window_s: 120,
       replicas: 1,
-      max_in_flight: 256,
+      max_in_flight: 1024,
       types: ["*"],
     });
   });
