@@ -83,8 +83,12 @@ describe("NATS cluster (3 nodes, R3 stream)", () => {
     );
     await Bun.sleep(300);
     const msgs = await streamMessages(alive, stream);
+    // Every event once. Not asserted: journal order, which a publish lost in the failover while
+    // later ones were stored can break for that event (README "Scaling out", Order).
     expect(msgs).toHaveLength(journal.length);
-    expect(idsOf(msgs)).toEqual(journal.map((l) => l.id));
+    expect(idsOf(msgs).sort()).toEqual(journal.map((l) => l.id).sort());
+    const seqs = msgs.map((m) => Number(m.header?.get("Roomhook-Seq")));
+    expect(seqs.sort((x, y) => x - y)).toEqual(journal.map((l) => l.seq));
     await r.stop();
     await nodes[0]!.start();
   }, 120_000);
