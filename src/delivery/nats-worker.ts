@@ -151,7 +151,7 @@ export class NatsWorker {
 
   /** The ingest priority (shared with the HTTP targets): publishes slow down while the ingest waits for a core. */
   private mayStart(): boolean {
-    if (!this.deps.priority || this.deps.priority.take()) return true;
+    if (!this.deps.priority || this.deps.priority.take(this.name)) return true;
     if (!this.priorityTimer) {
       this.priorityTimer = setTimeout(() => {
         this.priorityTimer = null;
