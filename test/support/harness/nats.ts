@@ -84,8 +84,8 @@ export class NatsNode {
 function nodeConfig(name: string, ports: NatsNodePorts, storeDir: string, routes: string[] | null): string {
   const lines = [
     `server_name: ${name}`,
-    "listen: 127.0.0.1:" + ports.client,
-    "http: 127.0.0.1:" + ports.monitor,
+    `listen: 127.0.0.1:${ports.client}`,
+    `http: 127.0.0.1:${ports.monitor}`,
     `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
   ];
   if (routes)
