@@ -28,6 +28,7 @@ import { type RoomsBackend, retentionFloor } from "./rooms/backend.ts";
 import { roomsMetrics } from "./rooms/metrics.ts";
 import { ThreadedRooms } from "./rooms/threaded.ts";
 import { roomsRoutes } from "./rooms/api.ts";
+import { NatsMirror } from "./upstream/nats-mirror.ts";
 
 /** How long SIGTERM waits for requests in flight; below systemd's TimeoutStopSec (15 s). */
 export const DRAIN_TIMEOUT_MS = 10_000;
@@ -38,6 +39,7 @@ const RESTART_ONLY = [
   ["server.path", (c: Config) => c.server.path],
   ["data_dir", (c: Config) => c.data_dir],
   ["admin.listen", (c: Config) => c.admin.listen],
+  ["upstream", (c: Config) => JSON.stringify(c.upstream ?? null)],
 ] as const;
 
 /** A start-up step failed; `fields` go into the fatal log line. Nothing is left running. */
@@ -69,6 +71,8 @@ export class RoomhookService {
   private retention: RetentionTask | null = null;
   /** The room-state projection ([rooms] enabled), in its own thread. */
   private rooms: RoomsBackend | null = null;
+  /** `[upstream]`: a hub mirrors a NATS stream into its journal (restart to change it). */
+  private upstream: NatsMirror | null = null;
   private readonly app: RoomhookApp;
   /** The dashboard's per-second ingest series (GET /v1/stats). */
   private readonly ingestStats = new IngestStatsRecorder();
@@ -133,6 +137,8 @@ export class RoomhookService {
       });
     }
     writePidFile(config.data_dir);
+    if (config.upstream)
+      service.upstream = new NatsMirror(config.upstream, { journal: stores.journal, logger: deps.logger }).start();
     service.retention = new RetentionTask({
       journalDir: journalDir(config.data_dir),
       minCursor: () => Math.min(service.fanout!.minCursor(), retentionFloor(service.rooms)),
@@ -292,6 +298,7 @@ export class RoomhookService {
     const { logger } = this.deps;
     this.app.state.draining = true;
     this.retention?.stop();
+    await this.upstream?.stop();
     const fanoutStopped = this.fanout?.stop(STOP_GRACE_MS);
     if ((await this.listener?.stop(DRAIN_TIMEOUT_MS)) === "timeout") {
       logger.warn({ afterMs: DRAIN_TIMEOUT_MS }, "drain deadline passed; closing the remaining connections");

@@ -2,9 +2,10 @@
 // "Configuration"), then validates the whole result. Every error names the key and what was
 // expected.
 import { existsSync, readFileSync } from "node:fs";
-import { TypeCompiler, ValueErrorType } from "@sinclair/typebox/compiler";
+import { TypeCompiler, type ValueError, ValueErrorType } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
-import { ConfigSchema, type Config } from "./schema.ts";
+import { ConfigSchema, NatsTargetSchema, TargetSchema, type Config } from "./schema.ts";
+import { natsProblems } from "./nats-problems.ts";
 import { isLoopbackHost, parseCidr, parseListen } from "../net/address.ts";
 
 export class ConfigError extends Error {
@@ -118,9 +119,13 @@ function keyName(path: string): string {
 }
 
 const checker = TypeCompiler.Compile(ConfigSchema);
+/** Each target is checked against its own kind's schema: the union's errors would name no key. */
+const targetCheckers = { http: TypeCompiler.Compile(TargetSchema), nats: TypeCompiler.Compile(NatsTargetSchema) };
+const targetKind = (t: unknown): "http" | "nats" =>
+  t !== null && typeof t === "object" && (t as { kind?: unknown }).kind === "nats" ? "nats" : "http";
 
 /** Keys whose values are secrets: an error names the key and the rule, never the value. */
-const SECRET_KEY = /(^|\.)(token|secret)(\[\d+\])?$/;
+const SECRET_KEY = /(^|\.)(token|secret|password)(\[\d+\])?$/;
 
 function expected(schema: { anyOf?: { const?: unknown }[] }): string | null {
   const lits = schema.anyOf?.map((s) => s.const).filter((v) => v !== undefined);
@@ -130,10 +135,22 @@ function expected(schema: { anyOf?: { const?: unknown }[] }): string | null {
 }
 
 function schemaProblems(value: unknown): string[] {
+  const out = problemsOf(checker.Errors(value), "", (path) => path.startsWith("/targets/"));
+  const targets = (value as { targets?: unknown }).targets;
+  if (Array.isArray(targets)) {
+    targets.forEach((t, i) => {
+      out.push(...problemsOf(targetCheckers[targetKind(t)].Errors(t), `/targets/${i}`, () => false));
+    });
+  }
+  return out;
+}
+
+function problemsOf(errors: Iterable<ValueError>, prefix: string, skip: (path: string) => boolean): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const e of checker.Errors(value)) {
-    const key = keyName(e.path);
+  for (const e of errors) {
+    if (skip(e.path)) continue;
+    const key = keyName(prefix + e.path);
     if (seen.has(key)) continue;
     seen.add(key);
     if (e.type === ValueErrorType.ObjectAdditionalProperties) {
@@ -181,6 +198,10 @@ function semanticProblems(c: Config): string[] {
   c.targets.forEach((t, i) => {
     if (names.has(t.name)) p.push(`targets[${i}].name: "${t.name}" is used twice`);
     names.add(t.name);
+    if (t.kind === "nats") {
+      p.push(...natsProblems(t, `targets[${i}]`));
+      return;
+    }
     try {
       new URL(t.url);
     } catch {
@@ -195,7 +216,18 @@ function semanticProblems(c: Config): string[] {
       }
     });
   });
+  if (c.upstream) p.push(...natsProblems(c.upstream, "upstream"));
   return p;
+}
+
+/** Defaults per target kind, before the whole: the union's own defaulting would pick neither. */
+function defaultTargets(raw: Record<string, unknown>): void {
+  if (!Array.isArray(raw.targets)) return;
+  raw.targets = raw.targets.map((t: unknown) =>
+    t !== null && typeof t === "object"
+      ? Value.Default(targetKind(t) === "nats" ? NatsTargetSchema : TargetSchema, t)
+      : t,
+  );
 }
 
 /** Merges and validates; throws ConfigError listing every problem found. Pure apart from the file read. */
@@ -215,6 +247,7 @@ export function buildConfig(opts: { file?: Record<string, unknown>; env?: Overri
       "apps: at least one [[apps]] entry with sdk_app_id is required (or --sdk-app-id / ROOMHOOK_SDK_APP_ID)",
     );
   }
+  defaultTargets(raw);
   const withDefaults = Value.Default(ConfigSchema, raw);
   if (problems.length === 0) problems.push(...schemaProblems(withDefaults));
   if (problems.length === 0) problems.push(...semanticProblems(withDefaults as Config));

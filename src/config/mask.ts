@@ -7,6 +7,16 @@ export function maskConfig(c: Config): Config {
   const m = structuredClone(c);
   for (const app of m.apps) if (app.token !== undefined) app.token = MASK;
   if (m.admin.token !== undefined) m.admin.token = MASK;
-  for (const t of m.targets) t.secret = Array.isArray(t.secret) ? t.secret.map(() => MASK) : MASK;
+  for (const t of m.targets) {
+    if (t.kind === "nats") maskNats(t);
+    else t.secret = Array.isArray(t.secret) ? t.secret.map(() => MASK) : MASK;
+  }
+  if (m.upstream) maskNats(m.upstream);
   return m;
+}
+
+/** A NATS token and password are secrets; a creds file is a path, shown as is. */
+function maskNats(c: { token?: string; password?: string }): void {
+  if (c.token !== undefined) c.token = MASK;
+  if (c.password !== undefined) c.password = MASK;
 }

@@ -10,6 +10,8 @@ export const DEFAULT_RETRY_DELAYS_MS = [
   28_800_000,
 ];
 
+const TargetName = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" });
+
 export const ServerSchema = Type.Object(
   {
     listen: Type.String({ default: "0.0.0.0:8080", description: "host:port" }),
@@ -64,9 +66,11 @@ export const LogSchema = Type.Object(
   Strict,
 );
 
+/** An HTTP target (Standard Webhooks). `kind` may be left out: every target was one before NATS. */
 export const TargetSchema = Type.Object(
   {
-    name: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$" }),
+    kind: Type.Optional(Type.Literal("http")),
+    name: TargetName,
     url: Type.String({ pattern: "^https?://" }),
     secret: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
     types: Type.Array(Type.String({ minLength: 1 }), { default: ["*"] }),
@@ -89,6 +93,60 @@ export const RoomsSchema = Type.Object(
   Strict,
 );
 
+/** Who a NATS connection authenticates as, and over what (README "Scaling out"). Shared by target and upstream. */
+const NatsConnectionFields = {
+  url: Type.Union([
+    Type.String({ pattern: "^(nats|tls)://" }),
+    Type.Array(Type.String({ pattern: "^(nats|tls)://" }), { minItems: 1 }),
+  ]),
+  token: Type.Optional(Type.String({ minLength: 1 })),
+  user: Type.Optional(Type.String({ minLength: 1 })),
+  password: Type.Optional(Type.String({ minLength: 1 })),
+  creds_file: Type.Optional(Type.String({ minLength: 1 })),
+  tls_ca: Type.Optional(Type.String({ minLength: 1 })),
+  tls_cert: Type.Optional(Type.String({ minLength: 1 })),
+  tls_key: Type.Optional(Type.String({ minLength: 1 })),
+  stream: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+};
+
+/** A NATS JetStream target: every journal line published to `stream`, in journal order. */
+export const NatsTargetSchema = Type.Object(
+  {
+    kind: Type.Literal("nats"),
+    name: TargetName,
+    ...NatsConnectionFields,
+    subject: Type.String({ default: "roomhook.{sdkAppId}.{type}", minLength: 1 }),
+    create_stream: Type.Boolean({ default: false }),
+    /** The stream's subjects when roomhook creates it; by default the subject up to its first placeholder, then `>`. */
+    stream_subjects: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+    duplicate_window_s: Type.Integer({ default: 120, minimum: 1, maximum: 604_800 }),
+    replicas: Type.Integer({ default: 1, minimum: 1, maximum: 5 }),
+    types: Type.Array(Type.String({ minLength: 1 }), { default: ["*"] }),
+    rooms: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    max_in_flight: Type.Integer({ default: 1024, minimum: 1, maximum: 4096 }),
+    timeout_ms: Type.Integer({ default: 5000, minimum: 100, maximum: 300_000 }),
+    /** Backoff of a failed publish: doubles from 100 ms up to this, forever (the journal is the buffer). */
+    retry_max_ms: Type.Integer({ default: 30_000, minimum: 100, maximum: 3_600_000 }),
+  },
+  Strict,
+);
+
+/** `[upstream] kind = "nats"`: mirror a stream into this journal (roomhook as a hub). */
+export const UpstreamSchema = Type.Object(
+  {
+    kind: Type.Literal("nats"),
+    ...NatsConnectionFields,
+    /** The durable consumer's name: its position is kept by JetStream. */
+    consumer: Type.String({ default: "roomhook-hub", pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+    filter_subject: Type.Optional(Type.String({ minLength: 1 })),
+    batch: Type.Integer({ default: 256, minimum: 1, maximum: 4096 }),
+  },
+  Strict,
+);
+
+/** Targets are validated per kind (load.ts), so a wrong HTTP target's errors name its own keys. */
+export const AnyTargetSchema = Type.Union([TargetSchema, NatsTargetSchema]);
+
 export const ConfigSchema = Type.Object(
   {
     data_dir: Type.String({ default: "/var/lib/roomhook", minLength: 1 }),
@@ -99,12 +157,21 @@ export const ConfigSchema = Type.Object(
     admin: AdminSchema,
     log: LogSchema,
     rooms: RoomsSchema,
-    targets: Type.Array(TargetSchema, { default: [] }),
+    targets: Type.Array(AnyTargetSchema, { default: [] }),
+    upstream: Type.Optional(UpstreamSchema),
   },
   Strict,
 );
 
 export type Config = Static<typeof ConfigSchema>;
 export type AppConfig = Static<typeof AppSchema>;
-export type TargetConfig = Static<typeof TargetSchema>;
+export type TargetConfig = Static<typeof AnyTargetSchema>;
+export type HttpTargetConfig = Static<typeof TargetSchema>;
+export type NatsTargetConfig = Static<typeof NatsTargetSchema>;
+export type UpstreamConfig = Static<typeof UpstreamSchema>;
+/** The connection part that target and upstream share. */
+export type NatsConnectionConfig = Pick<
+  NatsTargetConfig,
+  "url" | "token" | "user" | "password" | "creds_file" | "tls_ca" | "tls_cert" | "tls_key" | "stream"
+>;
 export type LogLevel = Config["log"]["level"];

@@ -4,7 +4,7 @@
 // table in the README's "What your service receives" says. Every attempt is a promise: nothing here
 // blocks on the target, so a slow or dead target costs its own worker only.
 import type { Logger } from "pino";
-import type { TargetConfig } from "../config/schema.ts";
+import type { HttpTargetConfig } from "../config/schema.ts";
 import { retryDelay } from "./backoff.ts";
 import { CircuitBreaker } from "./breaker.ts";
 import type { CursorKeeper } from "./cursor-keeper.ts";
@@ -56,7 +56,7 @@ export class Dispatcher {
   private readonly name: string;
 
   constructor(
-    private readonly config: TargetConfig,
+    private readonly config: HttpTargetConfig,
     private readonly sched: RoomScheduler,
     private readonly dl: Pick<DeadLetterLog, "append">,
     private readonly keeper: CursorKeeper,

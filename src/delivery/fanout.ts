@@ -2,22 +2,23 @@
 // targets; a changed one restarts from its saved cursor), stopped on SIGTERM. In `serve` this runs
 // on the fan-out thread (fanout-thread.ts); tests drive it in process.
 import type { TargetConfig } from "../config/schema.ts";
-import { TargetWorker, type WorkerDeps } from "./worker.ts";
+import { type AnyWorker, createWorker } from "./target-worker.ts";
+import type { WorkerDeps } from "./worker.ts";
 
 export const STOP_GRACE_MS = 2000;
 
 export class Fanout {
-  private readonly workers = new Map<string, TargetWorker>();
+  private readonly workers = new Map<string, AnyWorker>();
   /** Changed targets between their old worker's stop and their new worker's start: their cursors
    *  still hold retention back. */
-  private readonly restarting = new Set<TargetWorker>();
+  private readonly restarting = new Set<AnyWorker>();
   private reconciling: Promise<void> = Promise.resolve();
 
   constructor(
     targets: readonly TargetConfig[],
     private readonly deps: WorkerDeps,
   ) {
-    for (const t of targets) this.workers.set(t.name, new TargetWorker(t, this.deps));
+    for (const t of targets) this.workers.set(t.name, createWorker(t, this.deps));
   }
 
   start(): this {
@@ -25,7 +26,7 @@ export class Fanout {
     return this;
   }
 
-  get(name: string): TargetWorker | undefined {
+  get(name: string): AnyWorker | undefined {
     return this.workers.get(name);
   }
 
@@ -34,7 +35,7 @@ export class Fanout {
     return this.workers.size;
   }
 
-  list(): TargetWorker[] {
+  list(): AnyWorker[] {
     return [...this.workers.values()];
   }
 
@@ -74,7 +75,7 @@ export class Fanout {
     }
     for (const [name, t] of wanted) {
       if (this.workers.has(name)) continue;
-      const w = new TargetWorker(t, this.deps);
+      const w = createWorker(t, this.deps);
       this.workers.set(name, w);
       w.start();
     }

@@ -6,7 +6,7 @@
 //   cursor-keeper.ts   the saved cursor and pause, and the dead letters a redelivery resolved;
 //   worker-limits.ts   the numbers all of them run by.
 import type { Logger } from "pino";
-import type { TargetConfig } from "../config/schema.ts";
+import type { HttpTargetConfig } from "../config/schema.ts";
 import type { CursorState } from "./cursor-store.ts";
 import { CursorKeeper, cursorFile } from "./cursor-keeper.ts";
 import { DeadLetterLog } from "./dead-letters.ts";
@@ -73,7 +73,7 @@ export class TargetWorker {
   private wakeAt = 0;
 
   constructor(
-    readonly config: TargetConfig,
+    readonly config: HttpTargetConfig,
     private readonly deps: WorkerDeps,
   ) {
     this.name = config.name;

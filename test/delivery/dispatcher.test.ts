@@ -2,7 +2,7 @@
 // held or answered by the test) and a fake dead-letter log whose writes the test completes.
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import type { TargetConfig } from "../../src/config/schema.ts";
+import type { HttpTargetConfig } from "../../src/config/schema.ts";
 import { targetConfig } from "../support/target.ts";
 import { CursorKeeper } from "../../src/delivery/cursor-keeper.ts";
 import type { DeadLetterMeta } from "../../src/delivery/dead-letters.ts";
@@ -45,7 +45,7 @@ class HeldDeadLetters {
   }
 }
 
-function setup(config: TargetConfig = target()) {
+function setup(config: HttpTargetConfig = target()) {
   const sched = new RoomScheduler({ perRoom: 64, maxEvents: 100, maxBytes: 1 << 20, maxRooms: 100 });
   const file = { load: () => ({ seq: 0, paused: null }), save: async () => {}, saveSync: () => {} };
   const keeper = new CursorKeeper("t", file, { remove: async () => 0 }, () => 0, silent);

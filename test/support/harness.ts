@@ -14,3 +14,4 @@ export * from "./harness/lines.ts";
 export * from "./harness/socket-activation.ts";
 export * from "./harness/tls.ts";
 export * from "./harness/emulator.ts";
+export * from "./harness/nats.ts";

@@ -12,7 +12,7 @@ import {
   resolveConfigPath,
   type Overrides,
 } from "../../src/config/load.ts";
-import { DEFAULT_RETRY_DELAYS_MS, type Config } from "../../src/config/schema.ts";
+import { type Config, DEFAULT_RETRY_DELAYS_MS, type HttpTargetConfig } from "../../src/config/schema.ts";
 import { MASK, maskConfig } from "../../src/config/mask.ts";
 
 const ONE_APP = { apps: [{ sdk_app_id: 1400000000 }] };
@@ -62,7 +62,7 @@ describe("buildConfig: defaults", () => {
 
   test("fills target defaults", () => {
     const c = buildConfig({ file: { ...ONE_APP, targets: [target()] } });
-    const t = c.targets[0]!;
+    const t = c.targets[0] as HttpTargetConfig;
     expect(t.types).toEqual(["*"]);
     expect(t.max_in_flight).toBe(16);
     expect(t.timeout_ms).toBe(5000);
@@ -433,8 +433,9 @@ describe("maskConfig", () => {
     const m = maskConfig(config);
     expect(m.apps.map((a) => a.token)).toEqual([MASK, MASK, undefined]);
     expect(m.admin.token).toBe(MASK);
-    expect(m.targets[0]!.secret).toBe(MASK);
-    expect(m.targets[1]!.secret).toEqual([MASK, MASK]);
+    const [t0, t1] = m.targets as HttpTargetConfig[];
+    expect(t0!.secret).toBe(MASK);
+    expect(t1!.secret).toEqual([MASK, MASK]);
     expect(m.apps.map((a) => a.sdk_app_id)).toEqual([1, 2, 3]);
     expect(m.targets[1]!.url).toBe(config.targets[1]!.url);
   });
@@ -443,6 +444,6 @@ describe("maskConfig", () => {
     maskConfig(config);
     expect(config.apps[0]!.token).toBe(secrets[0]!);
     expect(config.admin.token).toBe(secrets[2]!);
-    expect(config.targets[1]!.secret).toEqual([secrets[3]!, secrets[4]!]);
+    expect((config.targets[1] as HttpTargetConfig).secret).toEqual([secrets[3]!, secrets[4]!]);
   });
 });
