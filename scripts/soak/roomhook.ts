@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { APP, freePort, SECRET } from "../../test/support/harness.ts";
 import { childPid, spawn, waitHttp } from "./procs.ts";
-import { BIN, MAX_IN_FLIGHT, OUT, PIN, QUERY, RETENTION_HOURS, SEGMENT_BYTES } from "./settings.ts";
+import { BIN, MAX_IN_FLIGHT, OUT, PIN, QUERY, RETENTION_HOURS, ROOM_STATE, SEGMENT_BYTES } from "./settings.ts";
 
 function config(dataDir: string, port: number, adminPort: number, sinkUrl: string): string {
   return `data_dir = "${dataDir}"
@@ -23,6 +23,9 @@ retention_hours = ${RETENTION_HOURS}
 
 [dedupe]
 window = 100000
+
+[rooms]
+enabled = ${ROOM_STATE}
 
 [admin]
 listen = "127.0.0.1:${adminPort}"
