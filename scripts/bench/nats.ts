@@ -15,9 +15,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { saveCursorSync } from "../../src/delivery/cursor-store.ts";
-import { envelopeHead } from "../../src/journal/line.ts";
-import { SegmentWriter } from "../../src/journal/writer.ts";
 import { freePort } from "../../test/support/harness.ts";
+import { writeBacklog } from "./backlog.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = process.env.ROOMHOOK ?? join(ROOT, "dist/roomhook");
@@ -99,34 +98,6 @@ async function headSeq(admin: string): Promise<number> {
   return Number(/^roomhook_journal_head_seq (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-async function writeBacklog(dataDir: string): Promise<void> {
-  const writer = new SegmentWriter({
-    dir: join(dataDir, "journal"),
-    durability: "write",
-    segmentBytes: 128 << 20,
-  }).open();
-  for (let i = 0; i < EVENTS; i += 5000) {
-    const batch = [];
-    for (let j = i; j < Math.min(EVENTS, i + 5000); j++) {
-      const room = `rid-bench-${j % ROOMS}`;
-      const body = `{"CallbackCommand":"Room.CallbackAfterMemberEnter","Operator_Account":"u${j}","RoomId":"${room}","MemberCount":2,"Type":"Enter","MemberList_Account":["u${j}"],"EventTime":${1700000000000 + j}}`;
-      const head = envelopeHead({
-        id: j.toString(16).padStart(32, "0"),
-        type: "Room.CallbackAfterMemberEnter",
-        sdkAppId: APP,
-        roomId: room,
-        eventTime: 1700000000000 + j,
-        receivedAt: new Date().toISOString(),
-        clientIp: "127.0.0.1",
-        optPlatform: "Web",
-      });
-      batch.push(writer.append(head, body));
-    }
-    await Promise.all(batch);
-  }
-  await writer.close();
-}
-
 /** Polls `read` until it reaches EVENTS; the rate from its first move to the end. */
 async function rateOf(read: () => Promise<number>): Promise<{ rate: number; events: number; seconds: number }> {
   let first: { t: number; c: number } | null = null;
@@ -148,7 +119,7 @@ async function rateOf(read: () => Promise<number>): Promise<{ rate: number; even
 async function published(nats: string) {
   const dataDir = join(work, "publish");
   log(`writing ${EVENTS} events over ${ROOMS} rooms`);
-  await writeBacklog(dataDir);
+  await writeBacklog(join(dataDir, "journal"), EVENTS, ROOMS);
   saveCursorSync(dataDir, "bus", { seq: 0, paused: null });
   const rh = await roomhook(dataDir, natsTarget(nats, "BACKLOG"));
   const r = await rateOf(() => cursor(rh.admin));

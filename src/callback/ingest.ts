@@ -18,7 +18,16 @@ import { DISCARD_MAX_BYTES, discardRequestBody, readLimited } from "./body.ts";
 /** Finds a request's socket peer: Bun's server, or nothing (in-process tests). */
 export type PeerLookup = { requestIP(r: Request): { address: string } | null } | null | undefined;
 
-export type IngestOutcome = "accepted" | "duplicate" | "unknown_command" | "quarantined" | "rejected" | "unavailable";
+/** Every way a callback can end (metrics labels, the dashboard's series), in one order. */
+export const INGEST_OUTCOMES = [
+  "accepted",
+  "duplicate",
+  "unknown_command",
+  "quarantined",
+  "rejected",
+  "unavailable",
+] as const;
+export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 
 interface CommandCheck {
   type: string;

@@ -1,7 +1,7 @@
 // roomhook's metrics (README "## Metrics" lists them): the hot-path hooks (every callback, every
 // journal commit, every delivery attempt) only bump numbers on series looked up once; everything
 // that is a state rather than an event (sizes, lag, memory) is read when Prometheus scrapes.
-import type { IngestReport, IngestOutcome } from "../callback/ingest.ts";
+import { INGEST_OUTCOMES, type IngestOutcome, type IngestReport } from "../callback/ingest.ts";
 import { isKnownCommand } from "../callback/schemas.ts";
 import type { DeliveryCounts } from "../delivery/delivery-counts.ts";
 import type { DeliveryObserver, TargetState, TargetStatus } from "../delivery/worker.ts";
@@ -14,14 +14,7 @@ const SYNC_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 /** Records per committed batch: powers of two up to a burst's worth. */
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
-const OUTCOMES: readonly IngestOutcome[] = [
-  "accepted",
-  "duplicate",
-  "unknown_command",
-  "quarantined",
-  "rejected",
-  "unavailable",
-];
+const OUTCOMES = INGEST_OUTCOMES;
 const TARGET_STATES: readonly TargetState[] = ["running", "paused", "open-circuit", "half-open", "stopped"];
 
 /** What is read at scrape time; set once the journal and the fan-out exist. */

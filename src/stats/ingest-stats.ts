@@ -1,7 +1,7 @@
 // The last 15 minutes of the callback endpoint, second by second, for the dashboard's Ingest view
 // (GET /v1/stats). `record` runs on every callback, so it only computes indexes and bumps counters
 // in rings allocated up front; the arrays and percentiles are built when the admin API asks.
-import type { IngestOutcome, IngestReport } from "../callback/ingest.ts";
+import { INGEST_OUTCOMES, type IngestOutcome, type IngestReport } from "../callback/ingest.ts";
 import { ErrorCodes } from "../callback/ack.ts";
 import type { IngestStats, LatencySummary, Refusal } from "./schema.ts";
 import { SecondRing } from "./second-ring.ts";
@@ -10,14 +10,7 @@ export const WINDOW_SECONDS = 900;
 
 /** The HTTP statuses the endpoint answers with; anything else counts as "other". */
 const STATUSES = [200, 400, 401, 403, 413, 422, 503] as const;
-const OUTCOMES: readonly IngestOutcome[] = [
-  "accepted",
-  "duplicate",
-  "unknown_command",
-  "quarantined",
-  "rejected",
-  "unavailable",
-];
+const OUTCOMES = INGEST_OUTCOMES;
 const OUTCOME_BASE = STATUSES.length + 1;
 
 /** Upper bounds of the latency buckets, ms (the last bucket is everything above). */
