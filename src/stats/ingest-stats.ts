@@ -1,7 +1,7 @@
 // The last 15 minutes of the callback endpoint, second by second, for the dashboard's Ingest view
 // (GET /v1/stats). `record` runs on every callback, so it only computes indexes and bumps counters
 // in rings allocated up front; the arrays and percentiles are built when the admin API asks.
-import { INGEST_OUTCOMES, type IngestOutcome, type IngestReport } from "../callback/ingest.ts";
+import { INGEST_OUTCOMES, type IngestReport } from "../callback/ingest.ts";
 import { ErrorCodes } from "../callback/ack.ts";
 import type { IngestStats, LatencySummary, Refusal } from "./schema.ts";
 import { SecondRing } from "./second-ring.ts";
