@@ -18,6 +18,7 @@ declare const self: Worker;
 
 /** Delivery counts are pushed at least this often (a scrape also fetches them with its reply). */
 export const COUNTS_EVERY_MS = 1000;
+
 interface Running {
   fanout: Fanout;
   priority: IngestPriority;
@@ -104,6 +105,7 @@ async function handle(m: ToThread): Promise<void> {
       publish(r);
       return reply(m.id);
     }
+    // m.t === "stop": the last message the thread takes.
     for (const t of r.timers) clearInterval(t);
     await r.fanout.stop(m.graceMs);
     publish(r);
